@@ -1,0 +1,36 @@
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+API_PORT ?= 8000
+AWS_PORT ?= 5000
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: run test lint typecheck unit integration e2e infra token bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	API_PORT=$(API_PORT) AWS_PORT=$(AWS_PORT) $(BIN)/python -m infra.local
+
+token: $(STAMP)
+	@AWS_PORT=$(AWS_PORT) $(BIN)/python -m infra.local.token $(USER)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy chalicelib app.py infra
+
+test: lint typecheck
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+
+unit integration e2e infra: $(STAMP)
+	$(BIN)/python -m pytest tests/$@
+
+clean:
+	rm -rf $(VENV) chalice.out cdk.out infra/cdk.out .chalice/deployments

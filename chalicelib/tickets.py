@@ -1,0 +1,570 @@
+"""Tickets: reporting, seeing, listing and moving a problem through its lifecycle."""
+from __future__ import annotations
+
+import base64
+import heapq
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib import directory, lifecycle, photos, ratelimit, sla
+from chalicelib.auth import STAFF_ROLES, Caller
+from chalicelib.config import get_settings
+from chalicelib.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    InvalidTransitionError,
+    NotFoundError,
+    UnprocessableError,
+)
+from chalicelib.ids import new_id
+from chalicelib.models import Follower, Ticket, TicketEvent, transaction
+from chalicelib.schemas import tickets as docs
+from chalicelib.timeutil import iso, parse_iso, utcnow
+
+REPORTER_ROLES = ("resident", "owner")
+MAX_EXAMINED_PER_PAGE = 10
+ROLE_LABELS = {"property": "property", "grid": "grid", "community": "community",
+               "street": "street", "admin": "admin"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A caller with their resolved scope, and how they relate to one ticket."""
+
+    caller: Caller
+    scope: directory.Scope
+
+    def relation(self, ticket: Ticket) -> str | None:
+        """``staff`` (responsible or supervising), ``reporter``, ``neighbour`` or None (hidden)."""
+        if self.is_staff_for(ticket):
+            return "staff"
+        if ticket.reporter_id and ticket.reporter_id == self.caller.user_id:
+            return "reporter"
+        if (not ticket.private and self.caller.has_any(*REPORTER_ROLES)
+                and ticket.estate_id in self.scope.home_estates):
+            return "neighbour"
+        return None
+
+    def is_staff_for(self, ticket: Ticket) -> bool:
+        c, s = self.caller, self.scope
+        if s.supervises_community(ticket.community_id):
+            return True
+        if "property" in c.roles and ticket.estate_id in s.managed_estates:
+            return True
+        return "grid" in c.roles and ticket.grid_id is not None and ticket.grid_id in s.grid_ids
+
+
+def viewer(caller: Caller) -> Viewer:
+    return Viewer(caller, directory.load_scope(caller))
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or utcnow()
+
+
+def _conditional_failure(err: Exception) -> bool:
+    reasons = getattr(err, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+def get_ticket_item(ticket_id: str) -> Ticket:
+    """Raises NotFoundError."""
+    try:
+        return Ticket.get(*Ticket.key(ticket_id))
+    except DoesNotExist as err:
+        raise NotFoundError(f"ticket {ticket_id} not found") from err
+
+
+def load_visible(v: Viewer, ticket_id: str) -> tuple[Ticket, str]:
+    """The ticket and the viewer's relation to it. Raises NotFoundError when out of scope."""
+    ticket = get_ticket_item(ticket_id)
+    relation = v.relation(ticket)
+    if relation is None:
+        raise NotFoundError(f"ticket {ticket_id} not found")
+    return ticket, relation
+
+
+# --- creation -------------------------------------------------------------------------------
+
+def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """Report a problem: the ticket plus one presigned upload slot per announced photo.
+
+    With an ``idempotency_key`` a retry returns the first result.
+    Raises ForbiddenError, InvalidInputError, RateLimitedError, ConflictError (same key still in
+    progress), UnprocessableError (same key, different body).
+    """
+    caller.require(*REPORTER_ROLES)
+    if not idempotency_key:
+        return _create(caller, doc, _now(now))
+    if len(idempotency_key) > 128:
+        raise InvalidInputError("Idempotency-Key is longer than 128 characters")
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    request = {
+        "key": f"{caller.user_id}:{idempotency_key}",
+        "body": doc.model_dump(mode="json"),
+    }
+    try:
+        return _idempotent_create()(request=request, caller=caller, doc=doc, now=_now(now))
+    except IdempotencyValidationError as err:
+        raise UnprocessableError("Idempotency-Key was used with a different request") from err
+    except IdempotencyAlreadyInProgressError as err:
+        raise ConflictError("a request with this Idempotency-Key is in progress") from err
+
+
+@lru_cache(maxsize=1)
+def _idempotent_create() -> Callable[..., dict[str, Any]]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from chalicelib import clients
+
+    layer = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table,
+                                     boto3_client=clients.dynamodb())
+    config = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
+                               expires_after_seconds=24 * 3600)
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=layer, config=config)
+    def create(request: dict[str, Any], caller: Caller, doc: docs.NewTicket,
+               now: datetime) -> dict[str, Any]:
+        return _create(caller, doc, now)
+
+    return create
+
+
+def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> dict[str, Any]:
+    estate, grid_id = _validate_location(caller, doc)
+    community = directory.get_community(estate.community_id)
+    if doc.category not in directory.category_codes(community):
+        raise InvalidInputError(f"unknown category {doc.category}",
+                                [{"field": "category", "message": "unknown category"}])
+    ratelimit.consume("tickets", caller.user_id, get_settings().tickets_per_hour, now)
+    ticket_id = new_id("tk_")
+    created = iso(now)
+    response_due, resolution_due = sla.initial_due(now)
+    order = f"{created}#{ticket_id}"
+    photo_ids = [new_id("ph_") for _ in range(doc.photos)]
+    ticket = Ticket(
+        *Ticket.key(ticket_id),
+        ticket_id=ticket_id, community_id=estate.community_id, estate_id=estate.estate_id,
+        grid_id=grid_id, category=doc.category, description=doc.description,
+        location=doc.location.model_dump(exclude_none=True), status=lifecycle.SUBMITTED,
+        source="resident", reporter_id=caller.user_id, reporter_name=caller.name,
+        anonymous=doc.anonymous, private=doc.location.unit_id is not None,
+        created_at=created, updated_at=created, followers=1,
+        photos={pid: photos.pending_entry(ticket_id, pid, "report", caller.user_id, created)
+                for pid in photo_ids},
+        report_photos=len(photo_ids),
+        sla_level=0, sla_cycle=0,
+        response_due_at=iso(response_due), resolution_due_at=iso(resolution_due),
+        gsi1pk=f"TICKETS#C#{estate.community_id}", gsi1sk=order,
+        gsi2pk=f"TICKETS#E#{estate.estate_id}", gsi2sk=order,
+        gsi4pk=f"TICKETS#R#{caller.user_id}", gsi4sk=order,
+    )
+    if grid_id:
+        ticket.gsi3pk, ticket.gsi3sk = f"TICKETS#G#{grid_id}", order
+    event = _event(ticket_id, now, caller, "resident", "created", None, True, None,
+                   lifecycle.SUBMITTED)
+    with transaction() as tx:
+        tx.save(ticket, condition=Ticket.pk.does_not_exist())
+        tx.save(event)
+        tx.save(Follower(*Follower.key(ticket_id, caller.user_id), ticket_id=ticket_id,
+                         user_id=caller.user_id, since=created))
+    return {
+        "ticket": represent(ticket, "reporter", now),
+        "uploads": [photos.upload_slot(ticket_id, pid) for pid in photo_ids],
+    }
+
+
+def _validate_location(caller: Caller, doc: docs.NewTicket) -> tuple[Any, str | None]:
+    loc = doc.location
+    try:
+        estate = directory.get_estate(loc.estate_id)
+    except NotFoundError as err:
+        raise InvalidInputError(f"unknown estate {loc.estate_id}",
+                                [{"field": "location.estate_id", "message": "unknown estate"}]
+                                ) from err
+    if estate.community_id != caller.community_id:
+        raise InvalidInputError(f"unknown estate {loc.estate_id}",
+                                [{"field": "location.estate_id", "message": "unknown estate"}])
+    grid_id = None
+    if loc.building is not None:
+        building = directory.find_building(estate.estate_id, loc.building)
+        if building is None:
+            raise InvalidInputError(f"unknown building {loc.building}",
+                                    [{"field": "location.building", "message": "unknown building"}])
+        grid_id = building.grid_id
+    if loc.unit_id is not None:
+        unit = directory.find_unit(estate.estate_id, loc.unit_id)
+        if unit is None or (loc.building is not None and unit.building != loc.building):
+            raise InvalidInputError(f"unknown unit {loc.unit_id}",
+                                    [{"field": "location.unit_id", "message": "unknown unit"}])
+        if grid_id is None:
+            building = directory.find_building(estate.estate_id, unit.building)
+            grid_id = building.grid_id if building else None
+    return estate, grid_id
+
+
+def _event(ticket_id: str, now: datetime, caller: Caller | None, role: str, action: str,
+           note: str | None, public: bool, from_status: str | None,
+           to_status: str | None) -> TicketEvent:
+    at = iso(now)
+    event_id = new_id("ev_")
+    return TicketEvent(
+        *TicketEvent.key(ticket_id, at, event_id), ticket_id=ticket_id, event_id=event_id, at=at,
+        actor_id=caller.user_id if caller else None, actor_name=caller.name if caller else None,
+        actor_role=role, action=action, note=note, public=public, from_status=from_status,
+        to_status=to_status,
+    )
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_ticket(caller: Caller, ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """The ticket with its SLA, photos and timeline. Raises NotFoundError."""
+    v = viewer(caller)
+    ticket, relation = load_visible(v, ticket_id)
+    events = TicketEvent.query(f"TICKET#{ticket_id}", TicketEvent.sk.startswith("EVENT#"))
+    view = represent(ticket, relation, _now(now))
+    view["timeline"] = [_represent_event(e, ticket, relation) for e in events
+                        if e.public or relation == "staff"]
+    return view
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    return name[0] + "*" * min(len(name) - 1, 3) if len(name) > 1 else "*"
+
+
+def _reporter(ticket: Ticket, relation: str) -> dict[str, Any] | None:
+    if ticket.source != "resident" or not ticket.reporter_id:
+        return None
+    if relation in ("staff", "reporter"):
+        return {"user_id": ticket.reporter_id, "name": ticket.reporter_name}
+    if ticket.anonymous:
+        return None
+    return {"name": mask_name(ticket.reporter_name)}
+
+
+def represent(ticket: Ticket, relation: str, now: datetime) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "ticket_id": ticket.ticket_id,
+        "community_id": ticket.community_id,
+        "category": ticket.category,
+        "description": ticket.description,
+        "location": ticket.location.as_dict() if hasattr(ticket.location, "as_dict")
+        else dict(ticket.location),
+        "grid_id": ticket.grid_id,
+        "status": ticket.status,
+        "source": ticket.source,
+        "anonymous": ticket.anonymous,
+        "private": ticket.private,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "sla": sla.live(ticket.status, int(ticket.sla_level), ticket.response_due_at,
+                        ticket.resolution_due_at, now),
+        "photos": photos.represent_all(ticket),
+        "followers": int(ticket.followers),
+        "latest_public_note": ticket.latest_public_note,
+        "rating": int(ticket.rating) if ticket.rating is not None else None,
+        "duplicate_of": ticket.duplicate_of,
+        "acknowledged_at": ticket.acknowledged_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+    }
+    reporter = _reporter(ticket, relation)
+    if reporter is not None:
+        view["reporter"] = reporter
+    return view
+
+
+def _represent_event(e: TicketEvent, ticket: Ticket, relation: str) -> dict[str, Any]:
+    actor: dict[str, Any] = {"role": e.actor_role}
+    hide = (e.actor_role == "resident" and e.actor_id == ticket.reporter_id
+            and relation == "neighbour")
+    if e.actor_id and not hide:
+        if relation in ("staff", "reporter") or e.actor_role != "resident":
+            actor.update(user_id=e.actor_id, name=e.actor_name)
+        elif not ticket.anonymous:
+            actor["name"] = mask_name(e.actor_name)
+    return {"at": e.at, "actor": actor, "action": e.action, "note": e.note, "public": e.public,
+            "from_status": e.from_status, "to_status": e.to_status}
+
+
+# --- listing --------------------------------------------------------------------------------
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"k": key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """Raises InvalidInputError for a cursor this API did not make."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)["k"]
+        if not isinstance(key, str) or "#" not in key:
+            raise ValueError(key)
+        return key
+    except (ValueError, KeyError, TypeError) as err:
+        raise InvalidInputError("invalid cursor", [{"field": "cursor", "message": "invalid"}]
+                                ) from err
+
+
+def _sources(v: Viewer, q: docs.TicketQuery) -> list[tuple[Any, str]]:
+    c, s = v.caller, v.scope
+    if q.mine:
+        return [(Ticket.by_reporter, f"TICKETS#R#{c.user_id}")]
+    if q.grid_id:
+        return [(Ticket.by_grid, f"TICKETS#G#{q.grid_id}")]
+    if q.estate_id:
+        return [(Ticket.by_estate, f"TICKETS#E#{q.estate_id}")]
+    sources: list[tuple[Any, str]] = []
+    communities: set[str] = set()
+    if c.is_admin or "community" in c.roles:
+        community = q.community_id or c.community_id
+        if community is None:
+            raise InvalidInputError("community_id is required",
+                                    [{"field": "community_id", "message": "required"}])
+        communities.add(community)
+    if "street" in c.roles:
+        communities |= set(s.street_communities) if q.community_id is None \
+            else {q.community_id} & set(s.street_communities)
+    sources += [(Ticket.by_community, f"TICKETS#C#{cid}") for cid in sorted(communities)]
+    if "property" in c.roles:
+        sources += [(Ticket.by_estate, f"TICKETS#E#{e}") for e in sorted(s.managed_estates)]
+    if "grid" in c.roles:
+        sources += [(Ticket.by_grid, f"TICKETS#G#{g}") for g in sorted(s.grid_ids)]
+    if c.has_any(*REPORTER_ROLES):
+        sources.append((Ticket.by_reporter, f"TICKETS#R#{c.user_id}"))
+        sources += [(Ticket.by_estate, f"TICKETS#E#{e}") for e in sorted(s.home_estates)]
+    return list(dict.fromkeys(sources))
+
+
+def _matches(t: Ticket, q: docs.TicketQuery, now: datetime) -> bool:
+    if q.status and t.status != q.status:
+        return False
+    if q.category and t.category != q.category:
+        return False
+    if q.estate_id and t.estate_id != q.estate_id:
+        return False
+    if q.grid_id and t.grid_id != q.grid_id:
+        return False
+    if q.community_id and t.community_id != q.community_id:
+        return False
+    if q.escalated is not None and (int(t.sla_level) > 0) != q.escalated:
+        return False
+    if q.overdue is not None:
+        live = sla.live(t.status, int(t.sla_level), t.response_due_at, t.resolution_due_at, now)
+        if live["breached"] != q.overdue:
+            return False
+    return True
+
+
+def _newest_first(index: Any, pk: str, before: str | None, page: int) -> Iterator[Ticket]:
+    condition = index.sk < before if before else None
+    return iter(index.query(pk, condition, scan_index_forward=False, page_size=page))
+
+
+def list_tickets(caller: Caller, q: docs.TicketQuery, now: datetime | None = None
+                 ) -> dict[str, Any]:
+    """Newest first, only what the caller may see, filtered; ``next_cursor`` continues.
+
+    A page examines at most ``MAX_EXAMINED_PER_PAGE × limit`` tickets, so a sparse filter may
+    return a short page with a cursor. Raises InvalidInputError (bad cursor or filters).
+    """
+    now = _now(now)
+    v = viewer(caller)
+    before = decode_cursor(q.cursor) if q.cursor else None
+    streams = [_newest_first(index, pk, before, q.limit + 1) for index, pk in _sources(v, q)]
+    merged: Iterable[Ticket] = heapq.merge(*streams, key=lambda t: t.list_key, reverse=True)
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    examined = 0
+    last_key: str | None = None
+    budget = MAX_EXAMINED_PER_PAGE * q.limit
+    exhausted = True
+    for t in merged:
+        if t.ticket_id in seen:
+            continue
+        if len(items) == q.limit or examined >= budget:
+            exhausted = False
+            break
+        seen.add(t.ticket_id)
+        examined += 1
+        last_key = t.list_key
+        relation = v.relation(t)
+        if relation is None or not _matches(t, q, now):
+            continue
+        items.append(represent(t, relation, now))
+    next_cursor = encode_cursor(last_key) if not exhausted and last_key else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+def _commit(ticket: Ticket, expected_status: str, actions: list[Any], event: TicketEvent,
+            action: str, extra: Callable[[Any], None] | None = None) -> None:
+    try:
+        with transaction() as tx:
+            tx.update(ticket, actions=actions, condition=Ticket.status == expected_status)
+            tx.save(event)
+            if extra:
+                extra(tx)
+    except TransactWriteError as err:
+        if _conditional_failure(err):
+            current = get_ticket_item(ticket.ticket_id).status
+            raise InvalidTransitionError(action, current) from err
+        raise
+
+
+def _staff_role(caller: Caller) -> str:
+    for role in ("admin", "street", "community", "grid", "property"):
+        if role in caller.roles:
+            return role
+    return "resident"
+
+
+def _first_response(ticket: Ticket, now: datetime) -> list[Any]:
+    if ticket.acknowledged_at is None:
+        return [Ticket.acknowledged_at.set(iso(now))]
+    return []
+
+
+def transition(caller: Caller, ticket_id: str, action: str, doc: Any,
+               now: datetime | None = None) -> dict[str, Any]:
+    """Apply ``action`` (acknowledge, resolve, reopen, close, reject, duplicate).
+
+    Raises ForbiddenError (role), NotFoundError (out of scope), InvalidTransitionError,
+    InvalidInputError (bad duplicate_of).
+    """
+    now = _now(now)
+    if action in lifecycle.STAFF_ACTIONS:
+        caller.require(*sorted(STAFF_ROLES))
+    else:
+        caller.require(*REPORTER_ROLES)
+    v = viewer(caller)
+    ticket, relation = load_visible(v, ticket_id)
+    if action in lifecycle.STAFF_ACTIONS and relation != "staff":
+        raise ForbiddenError("you are not responsible for this ticket")
+    if action in lifecycle.REPORTER_ACTIONS and relation != "reporter":
+        raise ForbiddenError("only the reporter may do this")
+    to = lifecycle.next_status(action, ticket.status)
+    stamp = iso(now)
+    actions: list[Any] = [Ticket.status.set(to), Ticket.updated_at.set(stamp)]
+    note: str | None = None
+    extra: Callable[[Any], None] | None = None
+    role = _staff_role(caller) if action in lifecycle.STAFF_ACTIONS else "resident"
+    if action in lifecycle.STAFF_ACTIONS:
+        actions += _first_response(ticket, now)
+    if action == "acknowledge":
+        note = doc.note
+    elif action == "resolve":
+        note = doc.note
+        actions.append(Ticket.resolved_at.set(stamp))
+    elif action == "reject":
+        note = doc.reason
+    elif action == "duplicate":
+        original = _duplicate_target(v, ticket, doc.duplicate_of)
+        note = doc.reason or f"duplicate of {original.ticket_id}"
+        actions.append(Ticket.duplicate_of.set(original.ticket_id))
+    elif action == "reopen":
+        if ticket.resolved_at and not lifecycle.reopen_allowed(parse_iso(ticket.resolved_at), now):
+            raise InvalidTransitionError("reopen", f"{ticket.status} for more than 7 days")
+        note = doc.note
+        level = sla.DEFAULT_LEVELS[min(int(ticket.sla_level), 2)]
+        actions += [Ticket.sla_cycle.add(1), Ticket.resolved_at.remove(),
+                    Ticket.resolution_due_at.set(iso(now + timedelta(minutes=level.resolve_min)))]
+    elif action == "close":
+        note = doc.comment
+        actions += [Ticket.closed_at.set(stamp), Ticket.rating.set(doc.rating)]
+        if doc.comment:
+            actions.append(Ticket.rating_comment.set(doc.comment))
+    if note:
+        actions.append(Ticket.latest_public_note.set(note))
+    event = _event(ticket_id, now, caller, role, action, note, True, ticket.status, to)
+    _commit(ticket, ticket.status, actions, event, action, extra)
+    if action == "duplicate":
+        _join_followers(ticket.ticket_id, doc.duplicate_of, now)
+    return get_ticket(caller, ticket_id, now)
+
+
+def _duplicate_target(v: Viewer, ticket: Ticket, target_id: str) -> Ticket:
+    bad = InvalidInputError(
+        "duplicate_of must name another ticket of the same community",
+        [{"field": "duplicate_of", "message": "not a ticket of this community"}])
+    if target_id == ticket.ticket_id:
+        raise bad
+    try:
+        original = Ticket.get(*Ticket.key(target_id))
+    except DoesNotExist as err:
+        raise bad from err
+    if original.community_id != ticket.community_id or v.relation(original) is None:
+        raise bad
+    if original.status == lifecycle.DUPLICATE:
+        raise InvalidInputError("duplicate_of names a ticket that is itself a duplicate",
+                                [{"field": "duplicate_of", "message": "is a duplicate"}])
+    return original
+
+
+def _join_followers(duplicate_id: str, original_id: str, now: datetime) -> None:
+    for f in Follower.query(f"TICKET#{duplicate_id}", Follower.sk.startswith("FOLLOWER#")):
+        follow(original_id, f.user_id, now)
+
+
+def follow(ticket_id: str, user_id: str, now: datetime) -> bool:
+    """Add a follower once (conditional put and counter in one transaction); False if already."""
+    try:
+        with transaction() as tx:
+            tx.save(Follower(*Follower.key(ticket_id, user_id), ticket_id=ticket_id,
+                             user_id=user_id, since=iso(now)),
+                    condition=Follower.pk.does_not_exist())
+            tx.update(Ticket(*Ticket.key(ticket_id)), actions=[Ticket.followers.add(1)],
+                      condition=Ticket.pk.exists())
+    except TransactWriteError as err:
+        if _conditional_failure(err):
+            return False
+        raise
+    return True
+
+
+def add_comment(caller: Caller, ticket_id: str, doc: docs.NewComment,
+                now: datetime | None = None) -> dict[str, Any]:
+    """A comment; a public one by staff on a submitted ticket is its first response.
+
+    Raises NotFoundError, ForbiddenError (internal comment by a non-staff caller).
+    """
+    now = _now(now)
+    v = viewer(caller)
+    ticket, relation = load_visible(v, ticket_id)
+    if doc.internal and relation != "staff":
+        raise ForbiddenError("only staff may write internal notes")
+    public = not doc.internal
+    by_staff = relation == "staff"
+    to = lifecycle.comment_status(ticket.status, by_staff, public)
+    stamp = iso(now)
+    actions: list[Any] = [Ticket.updated_at.set(stamp)]
+    if to != ticket.status:
+        actions.append(Ticket.status.set(to))
+    if by_staff and public:
+        actions += _first_response(ticket, now)
+        actions.append(Ticket.latest_public_note.set(doc.message))
+    role = _staff_role(caller) if by_staff else "resident"
+    event = _event(ticket_id, now, caller, role, "comment", doc.message, public, ticket.status,
+                   to if to != ticket.status else None)
+    _commit(ticket, ticket.status, actions, event, "comment on")
+    return get_ticket(caller, ticket_id, now)

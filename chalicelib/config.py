@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,8 +46,8 @@ REQUIRED = (
 )
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
@@ -55,7 +56,7 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from err
 
 
-def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment).
 
     Raises ConfigurationError naming every missing variable.
@@ -86,8 +87,8 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
             name_claim=env.get("AUTH_NAME_CLAIM", "name"),
             phone_claim=env.get("AUTH_PHONE_CLAIM", "phone_number"),
         ),
-        tickets_per_hour=_int("TICKETS_PER_HOUR", 20),
-        url_ttl_s=_int("URL_TTL_S", 600),
+        tickets_per_hour=_int(env, "TICKETS_PER_HOUR", 20),
+        url_ttl_s=_int(env, "URL_TTL_S", 600),
     )
 
 

@@ -22,6 +22,7 @@ from chalicelib.models import (
     Unit,
     transaction,
 )
+from chalicelib.models.base import sort_key
 from chalicelib.schemas import directory as docs
 from chalicelib.timeutil import iso, utcnow
 
@@ -215,9 +216,10 @@ def community_view(caller: Caller, community_id: str) -> dict[str, Any]:
 
 def _community_children(community_id: str) -> Iterable[Estate | Building]:
     partition = f"COMMUNITY#{community_id}"
-    yield from Estate.by_community.query(partition, Estate.by_community.sk.startswith("ESTATE#"))
-    yield from Building.by_community.query(partition,
-                                           Building.by_community.sk.startswith("BUILDING#"))
+    yield from Estate.by_community.query(
+        partition, sort_key(Estate.by_community).startswith("ESTATE#"))
+    yield from Building.by_community.query(
+        partition, sort_key(Building.by_community).startswith("BUILDING#"))
 
 
 def _create(item: Any, what: str, memberships: Iterable[Membership] = ()) -> None:

@@ -25,6 +25,7 @@ from chalicelib.errors import (
 )
 from chalicelib.ids import new_id
 from chalicelib.models import Follower, Ticket, TicketEvent, transaction
+from chalicelib.models.base import sort_key
 from chalicelib.schemas import tickets as docs
 from chalicelib.timeutil import iso, parse_iso, utcnow
 
@@ -94,7 +95,7 @@ def load_visible(v: Viewer, ticket_id: str) -> tuple[Ticket, str]:
 # --- creation -------------------------------------------------------------------------------
 
 def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+                  now: datetime | None = None, lambda_context: Any = None) -> dict[str, Any]:
     """Report a problem: the ticket plus one presigned upload slot per announced photo.
 
     With an ``idempotency_key`` a retry returns the first result.
@@ -115,8 +116,11 @@ def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | No
         "key": f"{caller.user_id}:{idempotency_key}",
         "body": doc.model_dump(mode="json"),
     }
+    create, config = _idempotent_create()
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)
     try:
-        return _idempotent_create()(request=request, caller=caller, doc=doc, now=_now(now))
+        return create(request=request, caller=caller, doc=doc, now=_now(now))
     except IdempotencyValidationError as err:
         raise UnprocessableError("Idempotency-Key was used with a different request") from err
     except IdempotencyAlreadyInProgressError as err:
@@ -124,7 +128,7 @@ def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | No
 
 
 @lru_cache(maxsize=1)
-def _idempotent_create() -> Callable[..., dict[str, Any]]:
+def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], Any]:
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -143,7 +147,7 @@ def _idempotent_create() -> Callable[..., dict[str, Any]]:
                now: datetime) -> dict[str, Any]:
         return _create(caller, doc, now)
 
-    return create
+    return create, config
 
 
 def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> dict[str, Any]:
@@ -376,7 +380,7 @@ def _matches(t: Ticket, q: docs.TicketQuery, now: datetime) -> bool:
 
 
 def _newest_first(index: Any, pk: str, before: str | None, page: int) -> Iterator[Ticket]:
-    condition = index.sk < before if before else None
+    condition = sort_key(index) < before if before else None
     return iter(index.query(pk, condition, scan_index_forward=False, page_size=page))
 
 

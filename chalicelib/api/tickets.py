@@ -11,7 +11,8 @@ bp = Resource(__name__)
           summary="Report a problem; answers the ticket and one upload slot per photo")
 def create_ticket(caller: Caller, body: docs.NewTicket) -> dict[str, Any]:
     key = bp.current_request.headers.get("idempotency-key")
-    return tickets.create_ticket(caller, body, idempotency_key=key)
+    return tickets.create_ticket(caller, body, idempotency_key=key,
+                                 lambda_context=bp.lambda_context)
 
 
 @bp.route("/tickets", query=docs.TicketQuery, summary="Tickets the caller may see, newest first")

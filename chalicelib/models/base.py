@@ -46,6 +46,11 @@ def gsi(name: str) -> Any:
     return Index()
 
 
+def sort_key(index: Any) -> Any:
+    """The sort-key attribute of an index made by ``gsi``, for key conditions."""
+    return type(index).sk
+
+
 def table_definition() -> dict[str, Any]:
     """Key schema, attributes and indexes of the table, as boto3 ``create_table`` takes them.
 

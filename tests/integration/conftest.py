@@ -113,6 +113,8 @@ USERS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
     "admin": (("admin",), None, "管理员"),
     "zhang": (("resident", "owner"), "longxing", "张三"),
     "longxing_staff": (("community",), "longxing", "龙兴社区"),
+    "zhou": (("resident", "owner"), "jinxiu", "周"),
+    "li": (("resident", "owner"), "jinxiu", "李"),
 }
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
@@ -23,8 +23,10 @@ from chalicelib.models import (
     transaction,
 )
 from chalicelib.models.base import sort_key
-from chalicelib.schemas import directory as docs
 from chalicelib.timeutil import iso, utcnow
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import directory as docs
 
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("water_electric", "水电报修", "Water and electricity"),
@@ -373,8 +375,10 @@ def parse_units_csv(text: str) -> docs.UnitBatch:
         })
     from pydantic import ValidationError
 
+    from chalicelib.schemas.directory import UnitBatch
+
     try:
-        return docs.UnitBatch.model_validate({"units": rows})
+        return UnitBatch.model_validate({"units": rows})
     except ValidationError as err:
         details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
                    for e in err.errors(include_url=False, include_input=False)]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -26,8 +26,10 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id
 from chalicelib.models import Follower, Ticket, TicketEvent, transaction
 from chalicelib.models.base import sort_key
-from chalicelib.schemas import tickets as docs
 from chalicelib.timeutil import iso, parse_iso, utcnow
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import tickets as docs
 
 REPORTER_ROLES = ("resident", "owner")
 MAX_EXAMINED_PER_PAGE = 10

@@ -1,16 +1,21 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import directory
-from chalicelib.api.routing import Caller, Resource, parse_model, raw_body
+from chalicelib.api.routing import Caller, LazySchemas, Resource, parse_model, raw_body
 from chalicelib.errors import InvalidInputError
-from chalicelib.schemas import directory as docs
 
+if TYPE_CHECKING:
+    from chalicelib.schemas import directory as docs
+
+schemas = LazySchemas("chalicelib.schemas.directory")
 bp = Resource(__name__)
 CSV = "text/csv"
 MAX_IMPORT_BODY = 2 * 1024 * 1024
 
 
-@bp.route("/communities", methods=["POST"], body=docs.NewCommunity, status=201,
+@bp.route("/communities", methods=["POST"], body=schemas.NewCommunity, status=201,
           summary="Create a community (admin)")
 def create_community(caller: Caller, body: docs.NewCommunity) -> dict[str, Any]:
     return directory.create_community(caller, body)
@@ -21,25 +26,25 @@ def get_community(caller: Caller, community_id: str) -> dict[str, Any]:
     return directory.community_view(caller, community_id)
 
 
-@bp.route("/streets", methods=["POST"], body=docs.NewStreet, status=201,
+@bp.route("/streets", methods=["POST"], body=schemas.NewStreet, status=201,
           summary="Register a street office and its staff (admin)")
 def create_street(caller: Caller, body: docs.NewStreet) -> dict[str, Any]:
     return directory.create_street(caller, body)
 
 
-@bp.route("/companies", methods=["POST"], body=docs.NewCompany, status=201,
+@bp.route("/companies", methods=["POST"], body=schemas.NewCompany, status=201,
           summary="Register a property-management company and its staff (admin)")
 def create_company(caller: Caller, body: docs.NewCompany) -> dict[str, Any]:
     return directory.create_company(caller, body)
 
 
-@bp.route("/communities/{community_id}/estates", methods=["POST"], body=docs.NewEstate,
+@bp.route("/communities/{community_id}/estates", methods=["POST"], body=schemas.NewEstate,
           status=201, summary="Create an estate with its property company")
 def create_estate(caller: Caller, community_id: str, body: docs.NewEstate) -> dict[str, Any]:
     return directory.create_estate(caller, community_id, body)
 
 
-@bp.route("/estates/{estate_id}/buildings", methods=["POST"], body=docs.BuildingBatch,
+@bp.route("/estates/{estate_id}/buildings", methods=["POST"], body=schemas.BuildingBatch,
           status=201, summary="Create or update buildings of an estate")
 def add_buildings(caller: Caller, estate_id: str, body: docs.BuildingBatch) -> dict[str, Any]:
     return directory.add_buildings(caller, estate_id, body)
@@ -59,11 +64,11 @@ def import_units(caller: Caller, estate_id: str) -> dict[str, Any]:
             raise InvalidInputError("CSV must be UTF-8") from err
         batch = directory.parse_units_csv(text)
     else:
-        batch = parse_model(docs.UnitBatch, raw, "request body")
+        batch = parse_model(schemas.UnitBatch, raw, "request body")
     return directory.import_units(caller, estate_id, batch)
 
 
-@bp.route("/communities/{community_id}/grids", methods=["POST"], body=docs.NewGrid, status=201,
+@bp.route("/communities/{community_id}/grids", methods=["POST"], body=schemas.NewGrid, status=201,
           summary="Create a grid with its workers and buildings")
 def create_grid(caller: Caller, community_id: str, body: docs.NewGrid) -> dict[str, Any]:
     return directory.create_grid(caller, community_id, body)

@@ -1,9 +1,22 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import photos
-from chalicelib.api.routing import JSON, Caller, Resource, json_response, parse_model, raw_body
-from chalicelib.schemas import tickets as docs
+from chalicelib.api.routing import (
+    JSON,
+    Caller,
+    LazySchemas,
+    Resource,
+    json_response,
+    parse_model,
+    raw_body,
+)
 
+if TYPE_CHECKING:
+    from chalicelib.schemas import tickets as docs
+
+schemas = LazySchemas("chalicelib.schemas.tickets")
 bp = Resource(__name__)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/jpg")
 SLACK = 64 * 1024
@@ -11,7 +24,8 @@ SLACK = 64 * 1024
 
 @bp.route("/tickets/{ticket_id}/photos", methods=["POST"], status=201,
           content_types=(JSON, *IMAGE_TYPES), max_body=5 * 1024 * 1024 + SLACK,
-          query=docs.PhotoQuery, summary="A new upload slot (JSON body), or a direct image upload")
+          query=schemas.PhotoQuery,
+          summary="A new upload slot (JSON body), or a direct image upload")
 def add_photo(caller: Caller, ticket_id: str, query: docs.PhotoQuery) -> Any:
     request = bp.current_request
     content_type = (request.headers.get("content-type") or JSON).lower()
@@ -20,7 +34,7 @@ def add_photo(caller: Caller, ticket_id: str, query: docs.PhotoQuery) -> Any:
                                       purpose=query.purpose)
         return json_response(result, 202)
     raw = raw_body(request)
-    body = parse_model(docs.NewPhoto, raw, "request body")
+    body = parse_model(schemas.NewPhoto, raw, "request body")
     purpose = body.purpose if raw else query.purpose
     return photos.new_slot(caller, ticket_id, purpose)
 

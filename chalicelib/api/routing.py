@@ -7,6 +7,7 @@ becomes the matching HTTP error. Each route is recorded in ``ROUTES`` for the Op
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ def parse_model(model: Any, raw: bytes | str, what: str) -> Any:
     """Validate ``raw`` JSON against a pydantic model. Raises InvalidInputError."""
     from pydantic import ValidationError
 
+    model = resolve_model(model)
     try:
         return model.model_validate_json(raw or b"{}", strict=True)
     except ValidationError as err:
@@ -77,11 +79,31 @@ def parse_query(model: Any, params: dict[str, str] | None) -> Any:
     """Validate query parameters (strings, coerced by the model). Raises InvalidInputError."""
     from pydantic import ValidationError
 
+    model = resolve_model(model)
     try:
         return model.model_validate(dict(params or {}))
     except ValidationError as err:
         details = _validation_details(err)
         raise errors.InvalidInputError("invalid query parameters", details) from err
+
+
+class LazySchemas:
+    """``LazySchemas("chalicelib.schemas.tickets").NewTicket`` names a model without importing
+    pydantic at cold start; the route resolves it on first use."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> str:
+        return f"{self._module}:{name}"
+
+
+def resolve_model(ref: Any) -> Any:
+    """A pydantic model given as a class or as ``"module:Class"`` (imported on first use)."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class Resource(Blueprint):
@@ -113,7 +135,8 @@ class Resource(Blueprint):
                     if body is not None:
                         kwargs["body"] = parse_model(body, raw, "request body")
                     if query is not None:
-                        kwargs["query"] = parse_query(query, dict(request.query_params or {}))
+                        kwargs["query"] = parse_query(query,
+                                                      dict(request.query_params or {}))
                     result = view(**kwargs)
                 except errors.FanglinError as err:
                     return to_response(err)

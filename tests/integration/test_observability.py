@@ -1,7 +1,19 @@
 import json
 
+import pytest
 
-def test_correlation_id_is_echoed_and_logged(api, capsys):
+from chalicelib import observability
+
+
+@pytest.fixture
+def fresh_logger():
+    """Powertools binds its handler to sys.stdout when created: create it inside the capture."""
+    observability.logger.cache_clear()
+    yield
+    observability.logger.cache_clear()
+
+
+def test_correlation_id_is_echoed_and_logged(api, capsys, fresh_logger):
     response = api.get("/me", "lin", headers={"X-Correlation-Id": "corr-123"})
     assert response.headers["X-Correlation-Id"] == "corr-123"
     out = capsys.readouterr().out

@@ -29,6 +29,10 @@ def ticket_photo(api, ticket_id, user="lin"):
     return api.get(f"/tickets/{ticket_id}", user).json["photos"]
 
 
+def without_urls(photos):
+    return [{k: v for k, v in p.items() if not k.endswith("url")} for p in photos]
+
+
 def test_upload_slot_is_a_presigned_post_for_the_photo_key(api):
     created = new_ticket(api, photos=2)
     slots = created["uploads"]
@@ -72,7 +76,7 @@ def test_redelivered_event_changes_nothing(api, aws):
     first = ticket_photo(api, tid)
     again = api.client.lambda_.invoke("photo_processor", {"Records": records})
     assert again.payload == {"batchItemFailures": []}
-    assert ticket_photo(api, tid) == first
+    assert without_urls(ticket_photo(api, tid)) == without_urls(first)
 
 
 @pytest.mark.parametrize("data,content_type,reason", [

@@ -3,7 +3,7 @@ from chalice import Chalice
 from chalicelib import handlers, observability
 from chalicelib.api import categories, directory, me, photos, tickets
 
-app = Chalice(app_name="fanglin")
+app = Chalice(app_name="fanglin", configure_logs=False)
 app.api.binary_types.extend(["image/webp", "image/*"])
 app.register_middleware(observability.middleware, "all")
 

@@ -93,6 +93,7 @@ def create_user_pool(cognito: Any, region: str, jwks_base: str) -> UserPool:
         cognito.create_group(GroupName=role, UserPoolId=pool_id)
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName=APP_CLIENT, GenerateSecret=False,
+        ReadAttributes=["name", "phone_number", "custom:community"],
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
                            "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]

@@ -1,0 +1,251 @@
+"""The whole system on one machine: moto as the embedded AWS, the Chalice app served in-process,
+and local stand-ins for the Lambda event plumbing."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.local import provision
+from infra.local.dispatch import Dispatcher, FunctionSettings, from_app
+from infra.local.poller import SqsPoller
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+DEFAULT_API_PORT = 8000
+DEFAULT_AWS_PORT = 5000
+POLL_S = 0.1
+PHOTO_FUNCTION = "photo_processor"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+RESOURCE_NAMES = {
+    "FANGLIN_TABLE": "fanglin-local",
+    "IDEMPOTENCY_TABLE": "fanglin-local-idempotency",
+    "UPLOAD_BUCKET": "fanglin-local-uploads",
+    "MEDIA_BUCKET": "fanglin-local-media",
+}
+QUIET_DEFAULTS = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+log = logging.getLogger("fanglin.local")
+
+
+class StackError(RuntimeError):
+    """The stack cannot start (a port is taken, a setting is invalid)."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    api_port: int = DEFAULT_API_PORT
+    aws_port: int = DEFAULT_AWS_PORT
+    host: str = HOST
+    verbose: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StackConfig:
+        """Raises StackError for a port that is not a number."""
+        env = os.environ if env is None else env
+        return cls(api_port=_port(env, "API_PORT", DEFAULT_API_PORT),
+                   aws_port=_port(env, "AWS_PORT", DEFAULT_AWS_PORT),
+                   verbose=env.get("FANGLIN_VERBOSE", "") not in ("", "0", "false"))
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+
+@dataclass(frozen=True)
+class Ready:
+    api_url: str
+    aws_url: str
+    pool: provision.UserPool
+
+    def line(self) -> str:
+        return (f"Fanglin ready api={self.api_url} aws={self.aws_url} "
+                f"user_pool_id={self.pool.pool_id} app_client_id={self.pool.client_id}")
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise StackError(f"{name} must be a TCP port number, got {raw!r}")
+    return int(raw)
+
+
+def ensure_free(host: str, port: int, what: str) -> None:
+    """Raises StackError when ``port`` is taken: moto would otherwise wait for it forever."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            raise StackError(f"{what} port {host}:{port} is in use ({err.strerror})") from err
+
+
+def aws_environment(config: StackConfig) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": config.aws_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "MOTO_PORT": str(config.aws_port),
+    }
+
+
+def app_environment(pool: provision.UserPool) -> dict[str, str]:
+    return RESOURCE_NAMES | {
+        "AUTH_ISSUER": pool.issuer,
+        "AUTH_AUDIENCE": pool.client_id,
+        "AUTH_JWKS_URL": pool.jwks_url,
+    }
+
+
+def apply_environment(values: Mapping[str, str]) -> None:
+    """Point this process at the embedded AWS and forget every cached setting and client."""
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL_") or name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            del os.environ[name]
+    os.environ.update(values)
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    from chalicelib import auth, clients, config
+    from chalicelib.models import base
+
+    config.reset()
+    clients.reset()
+    auth.reset()
+    base.reset_connections()
+
+
+def quiet_request_logs() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def chalice_config(function_name: str = "api_handler") -> Any:
+    from chalice.config import Config
+
+    path = PROJECT_ROOT / ".chalice" / "config.json"
+    disk = json.loads(path.read_text()) if path.exists() else {}
+    return Config(chalice_stage="dev", function_name=function_name, config_from_disk=disk)
+
+
+def function_settings(name: str) -> FunctionSettings:
+    config = chalice_config(name)
+    return FunctionSettings(timeout_s=config.lambda_timeout or 60,
+                            memory_mb=config.lambda_memory_size or 512)
+
+
+class LocalStack:
+    """Start with ``start()`` (returns what the ready line shows), stop with ``stop()``."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.dispatcher: Dispatcher | None = None
+        self._moto: Any = None
+        self._http: Any = None
+        self._http_thread: threading.Thread | None = None
+        self._pollers: list[SqsPoller] = []
+        self._photo_queue = ""
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+
+    def start(self) -> Ready:
+        """Raises StackError when a port is taken."""
+        c = self.config
+        ensure_free(c.host, c.aws_port, "AWS_PORT")
+        ensure_free(c.host, c.api_port, "API_PORT")
+        if not c.verbose:
+            quiet_request_logs()
+        self._start_moto()
+        apply_environment(aws_environment(c))
+        pool = self._provision()
+        from app import app
+
+        self.dispatcher = from_app(app, REGION, function_settings)
+        self._start_pollers()
+        self._serve(app)
+        return Ready(api_url=c.api_url, aws_url=c.aws_url, pool=pool)
+
+    def _start_moto(self) -> None:
+        import requests
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port,
+                                        verbose=self.config.verbose)
+        self._moto.start()
+        response = requests.post(f"{self.config.aws_url}/moto-api/config", json=MOTO_CONFIG,
+                                 timeout=10)
+        response.raise_for_status()
+
+    def _provision(self) -> provision.UserPool:
+        from chalicelib.config import get_settings
+        from infra.local import seed
+
+        cognito, s3, sqs = (self._client(s) for s in ("cognito-idp", "s3", "sqs"))
+        pool = provision.create_user_pool(cognito, REGION, self.config.aws_url)
+        apply_environment(app_environment(pool))
+        settings = get_settings()
+        provision.create_tables(self._client("dynamodb"), settings)
+        provision.create_buckets(s3, settings)
+        self._photo_queue = provision.create_photo_queue(sqs, s3, settings)
+        seed.seed_users(cognito, pool)
+        seed.seed_directory()
+        return pool
+
+    def _start_pollers(self) -> None:
+        assert self.dispatcher is not None
+        poller = SqsPoller(self._client("sqs"), self._photo_queue, PHOTO_FUNCTION,
+                           self.dispatcher, REGION)
+        poller.start()
+        self._pollers.append(poller)
+
+    def _serve(self, app: Any) -> None:
+        from chalice.local import create_local_server
+
+        try:
+            self._http = create_local_server(app, chalice_config(), self.config.host,
+                                             self.config.api_port)
+        except OSError as err:
+            raise StackError(f"cannot serve on {self.config.api_url}: {err.strerror}") from err
+        server = self._http.server
+        self._http_thread = threading.Thread(target=server.serve_forever, args=(POLL_S,),
+                                             name="chalice-local", daemon=True)
+        self._http_thread.start()
+
+    def stop(self) -> None:
+        """Stop pollers, the HTTP server and moto, in that order; safe to call twice."""
+        for poller in self._pollers:
+            poller.request_stop()
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server.server_close()
+            self._http = None
+        if self._http_thread is not None:
+            self._http_thread.join(5)
+            self._http_thread = None
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+
+    def _client(self, service: str) -> Any:
+        """The stack's own clients, against the embedded AWS (after ``apply_environment``)."""
+        if self._session is None:
+            import boto3
+
+            self._session = boto3.session.Session(region_name=REGION)
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service)
+        return self._clients[service]

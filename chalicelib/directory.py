@@ -22,7 +22,7 @@ from chalicelib.models import (
     Unit,
     transaction,
 )
-from chalicelib.models.base import sort_key
+from chalicelib.models.base import is_conditional_failure, sort_key
 from chalicelib.timeutil import iso, utcnow
 
 if TYPE_CHECKING:
@@ -235,16 +235,9 @@ def _create(item: Any, what: str, memberships: Iterable[Membership] = ()) -> Non
             for m in members:
                 tx.save(m)
     except (PutError, TransactWriteError) as err:
-        if _conditional_failure(err):
+        if is_conditional_failure(err):
             raise ConflictError(f"{what} already exists") from err
         raise
-
-
-def _conditional_failure(err: Exception) -> bool:
-    if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
-        return True
-    reasons = getattr(err, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
 
 
 def _membership(user_id: str, kind: str, ref: str, **extra: Any) -> Membership:
@@ -427,7 +420,7 @@ def _replace_unit(estate: Estate, doc: docs.NewUnit, old: Unit | None) -> None:
                                     estate_id=estate.estate_id, building=doc.building,
                                     relation=relation))
     except TransactWriteError as err:
-        if _conditional_failure(err):
+        if is_conditional_failure(err):
             raise ConflictError(f"unit {doc.unit_id} changed during the import; retry") from err
         raise
 
@@ -452,7 +445,7 @@ def create_grid(caller: Caller, community_id: str, doc: docs.NewGrid) -> dict[st
                           actions=[Building.grid_id.set(doc.grid_id)],
                           condition=Building.community_id == community_id)
     except TransactWriteError as err:
-        if _conditional_failure(err):
+        if is_conditional_failure(err):
             raise ConflictError(
                 f"grid {doc.grid_id} exists, or a building is not in community {community_id}"
             ) from err

@@ -21,7 +21,9 @@ from chalicelib.errors import (
 )
 from chalicelib.ids import new_id
 from chalicelib.models import Ticket
+from chalicelib.models.base import is_conditional_failure
 from chalicelib.timeutil import iso, utcnow
+from chalicelib.visibility import load_visible, viewer
 
 if TYPE_CHECKING:
     from chalicelib.auth import Caller
@@ -132,7 +134,7 @@ def _reserve(ticket_id: str, purpose: str, user_id: str, now: datetime) -> str:
             condition=Ticket.pk.exists() & (counter.does_not_exist() | (counter < MAX_PER_PURPOSE)),
         )
     except UpdateError as err:
-        if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_conditional_failure(err):
             limit = f"a ticket takes at most {MAX_PER_PURPOSE} {purpose} photos"
             raise ConflictError(limit) from err
         raise
@@ -145,10 +147,8 @@ def new_slot(caller: Caller, ticket_id: str, purpose: str, now: datetime | None 
 
     Raises NotFoundError, ForbiddenError, ConflictError (photo limit reached).
     """
-    from chalicelib import tickets
-
     now = now or utcnow()
-    _, relation = tickets.load_visible(tickets.viewer(caller), ticket_id)
+    _, relation = load_visible(viewer(caller), ticket_id)
     _purpose_for(caller, relation, purpose)
     photo_id = _reserve(ticket_id, purpose, caller.user_id, now)
     return upload_slot(ticket_id, photo_id)
@@ -164,8 +164,6 @@ def direct_upload(caller: Caller, ticket_id: str, data: bytes, content_type: str
     Raises NotFoundError, ForbiddenError, ConflictError, PayloadTooLargeError,
     UnsupportedMediaTypeError, InvalidInputError (empty body).
     """
-    from chalicelib import tickets
-
     settings = get_settings()
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in ACCEPTED_DIRECT_TYPES:
@@ -176,7 +174,7 @@ def direct_upload(caller: Caller, ticket_id: str, data: bytes, content_type: str
     if not data:
         raise InvalidInputError("empty image")
     now = now or utcnow()
-    _, relation = tickets.load_visible(tickets.viewer(caller), ticket_id)
+    _, relation = load_visible(viewer(caller), ticket_id)
     _purpose_for(caller, relation, purpose)
     photo_id = _reserve(ticket_id, purpose, caller.user_id, now)
     clients.s3().put_object(Bucket=settings.upload_bucket, Key=upload_key(ticket_id, photo_id),
@@ -192,7 +190,7 @@ def _settle(ticket_id: str, photo_id: str, entry: dict[str, Any]) -> bool:
             condition=Ticket.photos[photo_id]["status"] == PENDING,
         )
     except UpdateError as err:
-        if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_conditional_failure(err):
             return False
         raise
     return True

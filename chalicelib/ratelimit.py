@@ -7,6 +7,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.errors import RateLimitedError
 from chalicelib.models import RateWindow
+from chalicelib.models.base import is_conditional_failure
 
 
 def consume(action: str, user_id: str, limit: int, now: datetime, window_s: int = 3600) -> None:
@@ -27,7 +28,7 @@ def consume(action: str, user_id: str, limit: int, now: datetime, window_s: int 
             condition=RateWindow.hits.does_not_exist() | (RateWindow.hits < limit),
         )
     except UpdateError as err:
-        if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_conditional_failure(err):
             retry_after = max(1, start_epoch + window_s - int(now.timestamp()))
             raise RateLimitedError(
                 f"at most {limit} {action} per {window_s // 60} minutes", retry_after

@@ -5,7 +5,6 @@ import base64
 import heapq
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -25,73 +24,18 @@ from chalicelib.errors import (
 )
 from chalicelib.ids import new_id
 from chalicelib.models import Follower, Ticket, TicketEvent, transaction
-from chalicelib.models.base import sort_key
+from chalicelib.models.base import is_conditional_failure, sort_key
 from chalicelib.timeutil import iso, parse_iso, utcnow
+from chalicelib.visibility import REPORTER_ROLES, Viewer, get_ticket_item, load_visible, viewer
 
 if TYPE_CHECKING:
     from chalicelib.schemas import tickets as docs
 
-REPORTER_ROLES = ("resident", "owner")
 MAX_EXAMINED_PER_PAGE = 10
-ROLE_LABELS = {"property": "property", "grid": "grid", "community": "community",
-               "street": "street", "admin": "admin"}
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """A caller with their resolved scope, and how they relate to one ticket."""
-
-    caller: Caller
-    scope: directory.Scope
-
-    def relation(self, ticket: Ticket) -> str | None:
-        """``staff`` (responsible or supervising), ``reporter``, ``neighbour`` or None (hidden)."""
-        if self.is_staff_for(ticket):
-            return "staff"
-        if ticket.reporter_id and ticket.reporter_id == self.caller.user_id:
-            return "reporter"
-        if (not ticket.private and self.caller.has_any(*REPORTER_ROLES)
-                and ticket.estate_id in self.scope.home_estates):
-            return "neighbour"
-        return None
-
-    def is_staff_for(self, ticket: Ticket) -> bool:
-        c, s = self.caller, self.scope
-        if s.supervises_community(ticket.community_id):
-            return True
-        if "property" in c.roles and ticket.estate_id in s.managed_estates:
-            return True
-        return "grid" in c.roles and ticket.grid_id is not None and ticket.grid_id in s.grid_ids
-
-
-def viewer(caller: Caller) -> Viewer:
-    return Viewer(caller, directory.load_scope(caller))
 
 
 def _now(now: datetime | None) -> datetime:
     return now or utcnow()
-
-
-def _conditional_failure(err: Exception) -> bool:
-    reasons = getattr(err, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
-
-
-def get_ticket_item(ticket_id: str) -> Ticket:
-    """Raises NotFoundError."""
-    try:
-        return Ticket.get(*Ticket.key(ticket_id))
-    except DoesNotExist as err:
-        raise NotFoundError(f"ticket {ticket_id} not found") from err
-
-
-def load_visible(v: Viewer, ticket_id: str) -> tuple[Ticket, str]:
-    """The ticket and the viewer's relation to it. Raises NotFoundError when out of scope."""
-    ticket = get_ticket_item(ticket_id)
-    relation = v.relation(ticket)
-    if relation is None:
-        raise NotFoundError(f"ticket {ticket_id} not found")
-    return ticket, relation
 
 
 # --- creation -------------------------------------------------------------------------------
@@ -423,16 +367,14 @@ def list_tickets(caller: Caller, q: docs.TicketQuery, now: datetime | None = Non
 
 # --- transitions ----------------------------------------------------------------------------
 
-def _commit(ticket: Ticket, expected_status: str, actions: list[Any], event: TicketEvent,
-            action: str, extra: Callable[[Any], None] | None = None) -> None:
+def _commit(ticket: Ticket, actions: list[Any], event: TicketEvent, action: str) -> None:
+    """Update the ticket only if its status is still the one read, with its timeline event."""
     try:
         with transaction() as tx:
-            tx.update(ticket, actions=actions, condition=Ticket.status == expected_status)
+            tx.update(ticket, actions=actions, condition=Ticket.status == ticket.status)
             tx.save(event)
-            if extra:
-                extra(tx)
     except TransactWriteError as err:
-        if _conditional_failure(err):
+        if is_conditional_failure(err):
             current = get_ticket_item(ticket.ticket_id).status
             raise InvalidTransitionError(action, current) from err
         raise
@@ -451,59 +393,81 @@ def _first_response(ticket: Ticket, now: datetime) -> list[Any]:
     return []
 
 
-def transition(caller: Caller, ticket_id: str, action: str, doc: Any,
-               now: datetime | None = None) -> dict[str, Any]:
-    """Apply ``action`` (acknowledge, resolve, reopen, close, reject, duplicate).
+Effects = tuple[list[Any], str | None]
 
-    Raises ForbiddenError (role), NotFoundError (out of scope), InvalidTransitionError,
-    InvalidInputError (bad duplicate_of).
-    """
-    now = _now(now)
+
+def _acknowledge(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    return [], doc.note
+
+
+def _resolve(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    return [Ticket.resolved_at.set(iso(now))], doc.note
+
+
+def _reject(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    return [], doc.reason
+
+
+def _duplicate(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    original = _duplicate_target(v, t, doc.duplicate_of)
+    return ([Ticket.duplicate_of.set(original.ticket_id)],
+            doc.reason or f"duplicate of {original.ticket_id}")
+
+
+def _reopen(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    if t.resolved_at and not lifecycle.reopen_allowed(parse_iso(t.resolved_at), now):
+        raise InvalidTransitionError("reopen", f"{t.status} for more than 7 days")
+    level = sla.DEFAULT_LEVELS[min(int(t.sla_level), len(sla.DEFAULT_LEVELS) - 1)]
+    return [Ticket.sla_cycle.add(1), Ticket.resolved_at.remove(),
+            Ticket.resolution_due_at.set(iso(now + timedelta(minutes=level.resolve_min)))], doc.note
+
+
+def _close(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+    actions = [Ticket.closed_at.set(iso(now)), Ticket.rating.set(doc.rating)]
+    if doc.comment:
+        actions.append(Ticket.rating_comment.set(doc.comment))
+    return actions, doc.comment
+
+
+EFFECTS: dict[str, Callable[[Viewer, Ticket, Any, datetime], Effects]] = {
+    "acknowledge": _acknowledge, "resolve": _resolve, "reject": _reject,
+    "duplicate": _duplicate, "reopen": _reopen, "close": _close,
+}
+
+
+def _authorise(caller: Caller, action: str) -> Viewer:
     if action in lifecycle.STAFF_ACTIONS:
         caller.require(*sorted(STAFF_ROLES))
     else:
         caller.require(*REPORTER_ROLES)
-    v = viewer(caller)
+    return viewer(caller)
+
+
+def transition(caller: Caller, ticket_id: str, action: str, doc: Any,
+               now: datetime | None = None) -> dict[str, Any]:
+    """Apply ``action`` (acknowledge, resolve, reopen, close, reject, duplicate).
+
+    Raises ForbiddenError (role, or not responsible), NotFoundError (out of scope),
+    InvalidTransitionError, InvalidInputError (bad duplicate_of).
+    """
+    now = _now(now)
+    v = _authorise(caller, action)
     ticket, relation = load_visible(v, ticket_id)
-    if action in lifecycle.STAFF_ACTIONS and relation != "staff":
+    by_staff = action in lifecycle.STAFF_ACTIONS
+    if by_staff and relation != "staff":
         raise ForbiddenError("you are not responsible for this ticket")
-    if action in lifecycle.REPORTER_ACTIONS and relation != "reporter":
+    if not by_staff and relation != "reporter":
         raise ForbiddenError("only the reporter may do this")
     to = lifecycle.next_status(action, ticket.status)
-    stamp = iso(now)
-    actions: list[Any] = [Ticket.status.set(to), Ticket.updated_at.set(stamp)]
-    note: str | None = None
-    extra: Callable[[Any], None] | None = None
-    role = _staff_role(caller) if action in lifecycle.STAFF_ACTIONS else "resident"
-    if action in lifecycle.STAFF_ACTIONS:
+    effects, note = EFFECTS[action](v, ticket, doc, now)
+    actions: list[Any] = [Ticket.status.set(to), Ticket.updated_at.set(iso(now)), *effects]
+    if by_staff:
         actions += _first_response(ticket, now)
-    if action == "acknowledge":
-        note = doc.note
-    elif action == "resolve":
-        note = doc.note
-        actions.append(Ticket.resolved_at.set(stamp))
-    elif action == "reject":
-        note = doc.reason
-    elif action == "duplicate":
-        original = _duplicate_target(v, ticket, doc.duplicate_of)
-        note = doc.reason or f"duplicate of {original.ticket_id}"
-        actions.append(Ticket.duplicate_of.set(original.ticket_id))
-    elif action == "reopen":
-        if ticket.resolved_at and not lifecycle.reopen_allowed(parse_iso(ticket.resolved_at), now):
-            raise InvalidTransitionError("reopen", f"{ticket.status} for more than 7 days")
-        note = doc.note
-        level = sla.DEFAULT_LEVELS[min(int(ticket.sla_level), 2)]
-        actions += [Ticket.sla_cycle.add(1), Ticket.resolved_at.remove(),
-                    Ticket.resolution_due_at.set(iso(now + timedelta(minutes=level.resolve_min)))]
-    elif action == "close":
-        note = doc.comment
-        actions += [Ticket.closed_at.set(stamp), Ticket.rating.set(doc.rating)]
-        if doc.comment:
-            actions.append(Ticket.rating_comment.set(doc.comment))
     if note:
         actions.append(Ticket.latest_public_note.set(note))
-    event = _event(ticket_id, now, caller, role, action, note, True, ticket.status, to)
-    _commit(ticket, ticket.status, actions, event, action, extra)
+    role = _staff_role(caller) if by_staff else "resident"
+    _commit(ticket, actions, _event(ticket_id, now, caller, role, action, note, True,
+                                    ticket.status, to), action)
     if action == "duplicate":
         _join_followers(ticket.ticket_id, doc.duplicate_of, now)
     return get_ticket(caller, ticket_id, now)
@@ -542,7 +506,7 @@ def follow(ticket_id: str, user_id: str, now: datetime) -> bool:
             tx.update(Ticket(*Ticket.key(ticket_id)), actions=[Ticket.followers.add(1)],
                       condition=Ticket.pk.exists())
     except TransactWriteError as err:
-        if _conditional_failure(err):
+        if is_conditional_failure(err):
             return False
         raise
     return True
@@ -572,5 +536,5 @@ def add_comment(caller: Caller, ticket_id: str, doc: docs.NewComment,
     role = _staff_role(caller) if by_staff else "resident"
     event = _event(ticket_id, now, caller, role, "comment", doc.message, public, ticket.status,
                    to if to != ticket.status else None)
-    _commit(ticket, ticket.status, actions, event, "comment on")
+    _commit(ticket, actions, event, "comment on")
     return get_ticket(caller, ticket_id, now)

@@ -102,3 +102,11 @@ def transaction() -> Any:
 
 def reset_connections() -> None:
     _connection.cache_clear()
+
+
+def is_conditional_failure(err: Exception) -> bool:
+    """True when a PynamoDB write or transaction failed on its condition expression."""
+    if getattr(err, "cause_response_code", None) == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(err, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)

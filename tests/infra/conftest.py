@@ -1,4 +1,4 @@
-"""Synthesizes the CDK stack once per session (`chalice package` and a CDK synth, a few seconds warm)."""
+"""Synthesizes the CDK stack once per session: `chalice package` and a CDK synth, ~5 s warm."""
 
 from __future__ import annotations
 

@@ -1,0 +1,331 @@
+"""The Fanglin deployment: the Chalice app with its tables, buckets, queue and user pool.
+
+The construct id of the stack is the Chalice stage (``chalice.cdk.Chalice`` names the stage after
+its scope), so the stage's settings in ``.chalice/config.json`` apply. Nothing here names a
+partition or a region: ARNs and URLs come from tokens, so the template deploys to ``aws-cn`` too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from chalice.cdk import Chalice
+from chalice.config import Config
+from constructs import Construct
+
+from chalicelib.auth import ROLES
+from chalicelib.models.base import (
+    IDEMPOTENCY_TABLE_DEFINITION,
+    IDEMPOTENCY_TTL_ATTRIBUTE,
+    TTL_ATTRIBUTE,
+    table_definition,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
+
+API_HANDLER = "api_handler"
+PHOTO_PROCESSOR = "photo_processor"
+# Every Chalice function. Each gets its own role (autogen_policy is off) and the shared data grants.
+FUNCTIONS = (API_HANDLER, PHOTO_PROCESSOR)
+
+UPLOAD_PREFIX = "uploads/"
+PHOTO_BATCH_SIZE = 5
+
+ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+PROJECTION_TYPES = {
+    "ALL": dynamodb.ProjectionType.ALL,
+    "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
+}
+
+
+def cfn_name(chalice_name: str) -> str:
+    """Chalice's logical id for a name: ``photo_processor`` → ``PhotoProcessor``."""
+    return "".join(part.capitalize() for part in chalice_name.split("_"))
+
+
+def function_logical_id(chalice_name: str) -> str:
+    return "APIHandler" if chalice_name == API_HANDLER else cfn_name(chalice_name)
+
+
+def role_logical_id(chalice_name: str) -> str:
+    return cfn_name(chalice_name) + "Role"
+
+
+def chalice_function_config(stage: str, chalice_name: str) -> Config:
+    """The function's settings as Chalice resolves them from ``.chalice/config.json``."""
+    on_disk = json.loads(CHALICE_CONFIG.read_text())
+    if stage not in on_disk.get("stages", {}):
+        raise ValueError(f"no stage {stage!r} in {CHALICE_CONFIG}: name the stack after a stage")
+    return Config(chalice_stage=stage, function_name=chalice_name, config_from_disk=on_disk)
+
+
+def key_attributes(definition: dict[str, Any], key_schema: list[dict[str, str]]) -> dict[str, Any]:
+    """``partition_key``/``sort_key`` arguments for a boto3 ``KeySchema``."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]}
+    roles = {"HASH": "partition_key", "RANGE": "sort_key"}
+    return {
+        roles[k["KeyType"]]: dynamodb.Attribute(
+            name=k["AttributeName"], type=ATTRIBUTE_TYPES[types[k["AttributeName"]]]
+        )
+        for k in key_schema
+    }
+
+
+def projection(index: dict[str, Any]) -> dict[str, Any]:
+    spec = index["Projection"]
+    args: dict[str, Any] = {"projection_type": PROJECTION_TYPES[spec["ProjectionType"]]}
+    if spec.get("NonKeyAttributes"):
+        args["non_key_attributes"] = spec["NonKeyAttributes"]
+    return args
+
+
+@contextmanager
+def packaging_environment() -> Iterator[None]:
+    """Let ``chalice package`` run without side effects on ``os.environ``.
+
+    It refuses to run without a region, though the template it writes does not depend on it, and
+    it copies the stage's environment variables (CDK tokens here) into ``os.environ``.
+    """
+    saved = dict(os.environ)
+    if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+        os.environ["AWS_DEFAULT_REGION"] = os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
+    try:
+        yield
+    finally:
+        for name in os.environ.keys() - saved.keys():
+            del os.environ[name]
+        os.environ.update(saved)
+
+
+class FanglinStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.table = self._table("Table", table_definition(), TTL_ATTRIBUTE)
+        self.idempotency_table = self._table(
+            "IdempotencyTable", IDEMPOTENCY_TABLE_DEFINITION, IDEMPOTENCY_TTL_ATTRIBUTE
+        )
+        self.uploads = self._uploads_bucket()
+        self.media = self._private_bucket("Media")
+        self.photo_events = self._photo_events_queue(construct_id)
+        self.uploads.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.SqsDestination(self.photo_events),
+            s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX),
+        )
+        self.user_pool, self.user_pool_client = self._user_pool()
+        self.api = self._chalice_app()
+        for name in FUNCTIONS:
+            self._grant_data_access(self.role(name))
+        self._subscribe(PHOTO_PROCESSOR, self.photo_events, PHOTO_BATCH_SIZE)
+        self._outputs()
+        cdk.Tags.of(self).add("project", "fanglin")
+
+    def role(self, chalice_name: str) -> iam.IRole:
+        return self.api.get_role(role_logical_id(chalice_name))
+
+    def function_resource(self, chalice_name: str) -> cdk.CfnResource:
+        return self.api.get_resource(function_logical_id(chalice_name))
+
+    def _table(self, construct_id: str, definition: dict[str, Any], ttl: str) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            construct_id,
+            **key_attributes(definition, definition["KeySchema"]),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=ttl,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for index in definition.get("GlobalSecondaryIndexes", []):
+            table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                **key_attributes(definition, index["KeySchema"]),
+                **projection(index),
+            )
+        return table
+
+    def _private_bucket(self, construct_id: str, **kwargs: Any) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            construct_id,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            versioned=False,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            **kwargs,
+        )
+
+    def _uploads_bucket(self) -> s3.Bucket:
+        return self._private_bucket(
+            "Uploads",
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.PUT],
+                    allowed_origins=["*"],
+                    allowed_headers=["*"],
+                    max_age=3000,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-uploads",
+                    prefix=UPLOAD_PREFIX,
+                    expiration=cdk.Duration.days(1),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+            ],
+        )
+
+    def _photo_events_queue(self, stage: str) -> sqs.Queue:
+        dlq = sqs.Queue(
+            self,
+            "PhotoEventsDLQ",
+            retention_period=cdk.Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        self._alarm_when_not_empty(dlq)
+        timeout = chalice_function_config(stage, PHOTO_PROCESSOR).lambda_timeout
+        return sqs.Queue(
+            self,
+            "PhotoEvents",
+            visibility_timeout=cdk.Duration.seconds(6 * timeout),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=dlq),
+        )
+
+    def _alarm_when_not_empty(self, dlq: sqs.Queue) -> None:
+        cloudwatch.Alarm(
+            self,
+            "PhotoEventsDLQNotEmpty",
+            alarm_description="Photo uploads failed five times and wait in the dead-letter queue",
+            metric=dlq.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
+        pool = cognito.UserPool(
+            self,
+            "Users",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True),
+            standard_attributes=cognito.StandardAttributes(
+                fullname=cognito.StandardAttribute(mutable=True, required=False),
+                phone_number=cognito.StandardAttribute(mutable=True, required=False),
+            ),
+            custom_attributes={"community": cognito.StringAttribute(mutable=True)},
+            account_recovery=cognito.AccountRecovery.NONE,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        for role in ROLES:
+            cognito.CfnUserPoolGroup(
+                self, f"Group{cfn_name(role)}", user_pool_id=pool.user_pool_id, group_name=role
+            )
+        client = pool.add_client(
+            "AppClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            id_token_validity=cdk.Duration.hours(1),
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+        )
+        return pool, client
+
+    def _environment(self) -> dict[str, str]:
+        issuer = (
+            f"https://cognito-idp.{self.region}.{self.url_suffix}/{self.user_pool.user_pool_id}"
+        )
+        return {
+            "FANGLIN_TABLE": self.table.table_name,
+            "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
+            "UPLOAD_BUCKET": self.uploads.bucket_name,
+            "MEDIA_BUCKET": self.media.bucket_name,
+            "AUTH_ISSUER": issuer,
+            "AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
+            "AUTH_TOKEN_USE": "id",
+            "TICKETS_PER_HOUR": "20",
+            "URL_TTL_S": "600",
+            "POWERTOOLS_SERVICE_NAME": "fanglin",
+            "POWERTOOLS_METRICS_NAMESPACE": "Fanglin",
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        }
+
+    def _chalice_app(self) -> Chalice:
+        with packaging_environment():
+            api = Chalice(
+                self,
+                "Api",
+                source_dir=str(REPO_ROOT),
+                stage_config={"environment_variables": self._environment()},
+            )
+        # Chalice's "xray" traces the functions only; trace requests from API Gateway on.
+        api.get_resource("RestAPI").add_property_override("TracingEnabled", True)
+        return api
+
+    def _grant_data_access(self, role: iam.IRole) -> None:
+        self.table.grant_read_write_data(role)
+        self.idempotency_table.grant_read_write_data(role)
+        self.uploads.grants.actions_on_object_keys(
+            role, "*", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
+        )
+        self.media.grants.actions_on_object_keys(role, "*", "s3:GetObject", "s3:PutObject")
+        iam.Grant.add_to_principal(
+            grantee=role,
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            resource_arns=["*"],
+        )
+
+    def _subscribe(self, chalice_name: str, queue: sqs.Queue, batch_size: int) -> None:
+        """Feed ``queue`` to a pure Lambda function that reports partial batch failures."""
+        mapping = lambda_.CfnEventSourceMapping(
+            self,
+            f"{cfn_name(chalice_name)}Events",
+            function_name=self.function_resource(chalice_name).ref,
+            event_source_arn=queue.queue_arn,
+            batch_size=batch_size,
+            function_response_types=["ReportBatchItemFailures"],
+        )
+        # Lambda checks the role can read the queue when it creates the mapping.
+        queue.grant_consume_messages(self.role(chalice_name)).apply_before(mapping)
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ApiUrl": self.api.sam_template.get_output("EndpointURL").value,
+            "UserPoolId": self.user_pool.user_pool_id,
+            "UserPoolClientId": self.user_pool_client.user_pool_client_id,
+            "UploadBucket": self.uploads.bucket_name,
+            "MediaBucket": self.media.bucket_name,
+            "TableName": self.table.table_name,
+        }
+        for name, value in outputs.items():
+            cdk.CfnOutput(self, name, value=value)

@@ -1,0 +1,163 @@
+"""SLA clock arithmetic: wall-clock minutes, or minutes inside the working hours of a calendar.
+
+Pure functions, no I/O. A working period is local time on a working day of the calendar's zone;
+its length is the real time between its local start and end, so a period spanning a daylight
+saving change counts the minutes that actually elapse. Results are aware UTC datetimes.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_IDLE_DAYS = 3 * 366
+_HORIZON_DAYS = 30 * 366
+_ONE_DAY = timedelta(days=1)
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working time: periods of local time on working days, in an IANA time zone.
+
+    Raises ValueError when the zone is unknown, a period is empty, periods are unsorted or
+    overlap, or a date is both a holiday and a make-up working day.
+    """
+
+    timezone: str
+    workdays: frozenset[int]
+    hours: tuple[tuple[time, time], ...]
+    holidays: frozenset[date] = frozenset()
+    makeup_workdays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        zone(self.timezone)
+        if not self.workdays <= set(range(1, 8)):
+            raise ValueError("workdays are ISO weekdays 1..7")
+        _check_hours(self.hours)
+        if self.holidays & self.makeup_workdays:
+            raise ValueError("a date cannot be both a holiday and a make-up working day")
+
+    @property
+    def has_working_time(self) -> bool:
+        return bool(self.hours) and bool(self.workdays or self.makeup_workdays)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``. Raises ValueError when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone: {name!r}") from exc
+
+
+def _check_hours(hours: tuple[tuple[time, time], ...]) -> None:
+    previous_end: time | None = None
+    for start, end in hours:
+        if start.tzinfo is not None or end.tzinfo is not None:
+            raise ValueError("working hours are local times without a zone")
+        if not start < end:
+            raise ValueError(f"working period {start}-{end} ends before it starts")
+        if previous_end is not None and start < previous_end:
+            raise ValueError("working periods must be sorted and must not overlap")
+        previous_end = end
+
+
+def is_working_day(day: date, cal: Calendar) -> bool:
+    """Make-up days work, holidays don't, other days work when their weekday is a workday."""
+    if day in cal.makeup_workdays:
+        return True
+    if day in cal.holidays:
+        return False
+    return day.isoweekday() in cal.workdays
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime")
+    return moment.astimezone(timezone.utc)
+
+
+def _day_intervals(day: date, cal: Calendar, tz: ZoneInfo) -> Iterator[Interval]:
+    for start, end in cal.hours:
+        local_start = datetime.combine(day, start, tzinfo=tz)
+        local_end = datetime.combine(day, end, tzinfo=tz)
+        yield local_start.astimezone(timezone.utc), local_end.astimezone(timezone.utc)
+
+
+def _intervals(first_day: date, cal: Calendar, last_day: date | None = None) -> Iterator[Interval]:
+    """Working intervals in UTC, in order and disjoint, from ``first_day`` onwards.
+
+    Without ``last_day`` the search is capped; raises ValueError after three years without any
+    working time, or thirty years in all.
+    """
+    tz = zone(cal.timezone)
+    day, idle, last_end = first_day, 0, datetime.min.replace(tzinfo=timezone.utc)
+    horizon = first_day + timedelta(days=_HORIZON_DAYS)
+    while last_day is None or day <= last_day:
+        if last_day is None and (idle > _IDLE_DAYS or day > horizon):
+            raise ValueError("the calendar has no working time within the search horizon")
+        idle += 1
+        if is_working_day(day, cal):
+            for start, end in _day_intervals(day, cal, tz):
+                start = max(start, last_end)
+                if end > start:
+                    idle, last_end = 0, end
+                    yield start, end
+        day += _ONE_DAY
+
+
+def _local_day(moment: datetime, cal: Calendar) -> date:
+    return moment.astimezone(zone(cal.timezone)).date()
+
+
+def add_minutes(start: datetime, minutes: int, cal: Calendar | None) -> datetime:
+    """The instant ``minutes`` counted minutes after ``start``, as an aware UTC datetime.
+
+    Without a calendar every minute counts. With one, only minutes inside working periods
+    count; a positive count ends inside working time (possibly exactly at a period's end), and
+    zero returns ``start``. Raises ValueError for a naive ``start``, negative ``minutes``, or a
+    calendar without working time within the search horizon.
+    """
+    start = _aware(start, "start")
+    if minutes < 0:
+        raise ValueError("minutes must not be negative")
+    if cal is None:
+        return start + timedelta(minutes=minutes)
+    if not cal.has_working_time:
+        raise ValueError("the calendar has no working time")
+    if minutes == 0:
+        return start
+    remaining = timedelta(minutes=minutes)
+    for begin, end in _intervals(_local_day(start, cal) - _ONE_DAY, cal):
+        if end <= start:
+            continue
+        begin = max(begin, start)
+        if end - begin >= remaining:
+            return begin + remaining
+        remaining -= end - begin
+    raise AssertionError("unreachable: the interval search raises before it ends")
+
+
+def working_minutes_between(start: datetime, end: datetime, cal: Calendar | None) -> float:
+    """Counted minutes from ``start`` to ``end``; 0 when ``end`` is not after ``start``.
+
+    Raises ValueError for naive datetimes.
+    """
+    start, end = _aware(start, "start"), _aware(end, "end")
+    if end <= start:
+        return 0.0
+    if cal is None:
+        return (end - start).total_seconds() / 60
+    total = timedelta()
+    first, last = _local_day(start, cal) - _ONE_DAY, _local_day(end, cal) + _ONE_DAY
+    for begin, finish in _intervals(first, cal, last):
+        overlap = min(finish, end) - max(begin, start)
+        if overlap > timedelta():
+            total += overlap
+    return total.total_seconds() / 60
+
+
+__all__ = ["Calendar", "add_minutes", "is_working_day", "working_minutes_between", "zone"]

@@ -24,13 +24,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy chalicelib app.py infra
+	$(BIN)/mypy chalicelib app.py infra bench
 
 test: lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 
 unit integration e2e infra: $(STAMP)
 	$(BIN)/python -m pytest tests/$@
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.stats_cost
+	$(BIN)/python -m bench.sweep_cost
 
 clean:
 	rm -rf $(VENV) chalice.out cdk.out infra/cdk.out .chalice/deployments

@@ -1,12 +1,12 @@
 from chalice import Chalice
 
 from chalicelib import handlers, observability
-from chalicelib.api import categories, directory, me, photos, tickets
+from chalicelib.api import categories, directory, docs, inbox, me, open311, photos, sla, tickets
 
 app = Chalice(app_name="fanglin", configure_logs=False)
 app.api.binary_types.extend(["image/webp", "image/*"])
 app.register_middleware(observability.middleware, "all")
 
-for blueprint in (me.bp, directory.bp, categories.bp, tickets.bp, photos.bp):
-    app.register_blueprint(blueprint)
+for resource in (me, inbox, directory, categories, tickets, photos, sla, open311, docs):
+    app.register_blueprint(resource.bp)
 app.register_blueprint(handlers.bp)

@@ -29,6 +29,7 @@ class Settings:
     idempotency_table: str
     upload_bucket: str
     media_bucket: str
+    escalation_state_machine_arn: str
     auth: AuthSettings
     tickets_per_hour: int
     url_ttl_s: int
@@ -41,6 +42,7 @@ REQUIRED = (
     "IDEMPOTENCY_TABLE",
     "UPLOAD_BUCKET",
     "MEDIA_BUCKET",
+    "ESCALATION_STATE_MACHINE_ARN",
     "AUTH_ISSUER",
     "AUTH_AUDIENCE",
 )
@@ -76,6 +78,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         idempotency_table=env["IDEMPOTENCY_TABLE"],
         upload_bucket=env["UPLOAD_BUCKET"],
         media_bucket=env["MEDIA_BUCKET"],
+        escalation_state_machine_arn=env["ESCALATION_STATE_MACHINE_ARN"],
         auth=AuthSettings(
             issuer=issuer,
             audience=env["AUTH_AUDIENCE"],

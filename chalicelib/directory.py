@@ -19,6 +19,7 @@ from chalicelib.models import (
     Estate,
     Grid,
     Membership,
+    Street,
     Unit,
     transaction,
 )
@@ -273,11 +274,13 @@ def _validate_timezone(name: str) -> None:
 
 
 def create_street(caller: Caller, doc: docs.NewStreet) -> dict[str, Any]:
-    """Registers street-office staff. Admin only. Raises ForbiddenError."""
+    """A street office and its staff. Admin only. Raises ForbiddenError, ConflictError."""
     caller.require("admin")
-    for user in doc.staff:
-        _membership(user, "street", doc.street_id).save()
-    return {"street_id": doc.street_id, "staff": doc.staff}
+    street = Street(*Street.key(doc.street_id), street_id=doc.street_id, name=doc.name,
+                    created_at=_now())
+    _create(street, f"street {doc.street_id}",
+            [_membership(u, "street", doc.street_id) for u in doc.staff])
+    return {"street_id": doc.street_id, "name": doc.name, "staff": doc.staff}
 
 
 def create_company(caller: Caller, doc: docs.NewCompany) -> dict[str, Any]:

@@ -35,8 +35,8 @@ class ConflictError(FanglinError):
 
 
 class InvalidTransitionError(ConflictError):
-    def __init__(self, action: str, status: str) -> None:
-        super().__init__(f"cannot {action} a ticket that is {status}")
+    def __init__(self, action: str, status: str, reason: str | None = None) -> None:
+        super().__init__(reason or f"cannot {action} a ticket that is {status}")
         self.action = action
         self.status = status
 

@@ -1,14 +1,24 @@
-"""Event handlers that are not HTTP routes: the photo processor fed by S3 → SQS."""
+"""Event handlers that are not HTTP routes: the photo processor fed by S3 → SQS, the escalation
+task of the Step Functions workflow, and the per-minute sweep."""
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
-from chalicelib import observability, photos
+from chalicelib import observability
+from chalicelib.lazy import lazy
+
+if TYPE_CHECKING:
+    from chalicelib import escalation, photos
+else:
+    escalation = lazy("chalicelib.escalation")
+    photos = lazy("chalicelib.photos")
 
 bp = Blueprint(__name__)
+EARLY_WAKE_S = 5.0
 
 
 def s3_records(body: str) -> list[tuple[str, str]]:
@@ -32,3 +42,27 @@ def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
             log.exception("photo processing failed", extra={"message_id": record.get("messageId")})
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+@bp.lambda_function(name="escalation_task")
+def escalation_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Step Functions task: advance one ticket past its due checkpoint. A Wait ends only to
+    the second, so a task woken a few seconds early waits out the rest here instead of looping.
+    Raises TicketBusyError (retried by the state machine) and TicketNotFoundError (caught)."""
+    ticket_id = event["ticket_id"]
+    early = escalation.seconds_until_check(ticket_id)
+    if 0 < early <= EARLY_WAKE_S:
+        time.sleep(early)
+    result = escalation.advance(ticket_id)
+    observability.logger().info("sla advanced", extra=result)
+    return result
+
+
+@bp.schedule("rate(1 minute)", name="escalation_sweep")
+def escalation_sweep(event: Any) -> dict[str, int]:
+    """Every minute: advance whatever is due that no workflow advanced."""
+    counts = escalation.sweep()
+    observability.logger().info("sla sweep", extra=counts)
+    for name, value in counts.items():
+        observability.add_metric(f"Sweep{name.capitalize()}", value)
+    return counts

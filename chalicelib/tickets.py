@@ -5,13 +5,14 @@ import base64
 import heapq
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import directory, lifecycle, photos, ratelimit, sla
+from chalicelib import directory, escalation, inbox, lifecycle, photos, ratelimit, sla, stats
 from chalicelib.auth import STAFF_ROLES, Caller
 from chalicelib.config import get_settings
 from chalicelib.errors import (
@@ -105,7 +106,7 @@ def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> dict[str, Any
     ratelimit.consume("tickets", caller.user_id, get_settings().tickets_per_hour, now)
     ticket_id = new_id("tk_")
     created = iso(now)
-    response_due, resolution_due = sla.initial_due(now)
+    clock = sla.plan(sla.get_policy(community.community_id), doc.category, 0, "respond", now, now)
     order = f"{created}#{ticket_id}"
     photo_ids = [new_id("ph_") for _ in range(doc.photos)]
     ticket = Ticket(
@@ -118,9 +119,9 @@ def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> dict[str, Any
         created_at=created, updated_at=created, followers=1,
         photos={pid: photos.pending_entry(ticket_id, pid, "report", caller.user_id, created)
                 for pid in photo_ids},
-        report_photos=len(photo_ids),
-        sla_level=0, sla_cycle=0,
-        response_due_at=iso(response_due), resolution_due_at=iso(resolution_due),
+        report_photos=len(photo_ids), sla_cycle=0, escalation_level=0,
+        company_id=estate.company_id, street_id=community.street_id,
+        timezone=community.timezone, **sla.clock_values(ticket_id, clock),
         gsi1pk=f"TICKETS#C#{estate.community_id}", gsi1sk=order,
         gsi2pk=f"TICKETS#E#{estate.estate_id}", gsi2sk=order,
         gsi4pk=f"TICKETS#R#{caller.user_id}", gsi4sk=order,
@@ -134,6 +135,8 @@ def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> dict[str, Any
         tx.save(event)
         tx.save(Follower(*Follower.key(ticket_id, caller.user_id), ticket_id=ticket_id,
                          user_id=caller.user_id, since=created))
+        stats.add_to(tx, ticket, stats.on_create(ticket, now, community.timezone))
+    escalation.start_workflow(ticket_id, 0, iso(clock.next_check))
     return {
         "ticket": represent(ticket, "reporter", now),
         "uploads": [photos.upload_slot(ticket_id, pid) for pid in photo_ids],
@@ -226,8 +229,7 @@ def represent(ticket: Ticket, relation: str, now: datetime) -> dict[str, Any]:
         "private": ticket.private,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
-        "sla": sla.live(ticket.status, int(ticket.sla_level), ticket.response_due_at,
-                        ticket.resolution_due_at, now),
+        "sla": sla.live(ticket, now),
         "photos": photos.represent_all(ticket),
         "followers": int(ticket.followers),
         "latest_public_note": ticket.latest_public_note,
@@ -318,10 +320,8 @@ def _matches(t: Ticket, q: docs.TicketQuery, now: datetime) -> bool:
         return False
     if q.escalated is not None and (int(t.sla_level) > 0) != q.escalated:
         return False
-    if q.overdue is not None:
-        live = sla.live(t.status, int(t.sla_level), t.response_due_at, t.resolution_due_at, now)
-        if live["breached"] != q.overdue:
-            return False
+    if q.overdue is not None and sla.live(t, now)["breached"] != q.overdue:
+        return False
     return True
 
 
@@ -367,17 +367,56 @@ def list_tickets(caller: Caller, q: docs.TicketQuery, now: datetime | None = Non
 
 # --- transitions ----------------------------------------------------------------------------
 
-def _commit(ticket: Ticket, actions: list[Any], event: TicketEvent, action: str) -> None:
-    """Update the ticket only if its status is still the one read, with its timeline event."""
+@dataclass
+class Change:
+    """What a transition writes besides status and timeline: ticket actions, counters, and what
+    to do once it is stored."""
+
+    actions: list[Any] = field(default_factory=list)
+    bumps: list[stats.Bump] = field(default_factory=list)
+    note: str | None = None
+    tell_followers: str | None = None
+    new_cycle: int | None = None
+
+    def add(self, other: Change) -> Change:
+        self.actions += other.actions
+        self.bumps += other.bumps
+        return self
+
+
+ATTEMPTS = 3
+
+
+def _commit(ticket: Ticket, actions: list[Any], event: TicketEvent, action: str,
+            bumps: list[stats.Bump] = ()) -> None:  # type: ignore[assignment]
+    """Write the change only if the ticket is still the revision read, with its timeline event
+    and counters. Raises InvalidTransitionError when the status moved meanwhile, TicketBusyError
+    when only the SLA clock did (the caller retries)."""
+    condition = (Ticket.revision == ticket.revision) & (Ticket.status == ticket.status)
     try:
         with transaction() as tx:
-            tx.update(ticket, actions=actions, condition=Ticket.status == ticket.status)
+            tx.update(ticket, actions=[*actions, Ticket.revision.add(1)], condition=condition)
             tx.save(event)
+            stats.add_to(tx, ticket, bumps)
     except TransactWriteError as err:
         if is_conditional_failure(err):
             current = get_ticket_item(ticket.ticket_id).status
-            raise InvalidTransitionError(action, current) from err
+            if current != ticket.status:
+                raise InvalidTransitionError(action, current) from err
+            raise escalation.TicketBusyError(ticket.ticket_id) from err
         raise
+
+
+def _retrying(operation: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return operation()
+        except escalation.TicketBusyError:
+            continue
+    try:
+        return operation()
+    except escalation.TicketBusyError as err:
+        raise ConflictError("the ticket is changing right now; retry") from err
 
 
 def _staff_role(caller: Caller) -> str:
@@ -387,49 +426,85 @@ def _staff_role(caller: Caller) -> str:
     return "resident"
 
 
-def _first_response(ticket: Ticket, now: datetime) -> list[Any]:
-    if ticket.acknowledged_at is None:
-        return [Ticket.acknowledged_at.set(iso(now))]
-    return []
+def _first_response(t: Ticket, now: datetime, stays_open: bool) -> Change:
+    """The first public act of staff: freezes ``responded_in_time`` and, when the ticket stays
+    open, starts the resolution clock of the current level."""
+    change = Change()
+    if t.acknowledged_at is None:
+        change.actions.append(Ticket.acknowledged_at.set(iso(now)))
+    if t.sla_phase != "respond":
+        return change
+    in_time = sla.in_time(t, now)
+    if t.responded_in_time is None:
+        change.actions.append(Ticket.responded_in_time.set(in_time))
+    waited = (now - parse_iso(t.created_at)).total_seconds()
+    change.bumps += stats.on_first_response(t, now, t.timezone, waited, in_time)
+    if stays_open:
+        started = parse_iso(t.level_started_at) if t.level_started_at else now
+        clock = sla.plan(sla.get_policy(t.community_id), t.category, int(t.sla_level),
+                         "resolve", started, now)
+        change.actions += sla.clock_actions(t.ticket_id, clock)
+    return change
 
 
-Effects = tuple[list[Any], str | None]
+def _leaving_open(t: Ticket) -> list[Any]:
+    return sla.stop_actions()
 
 
-def _acknowledge(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
-    return [], doc.note
+def _acknowledge(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
+    return Change(note=doc.note, tell_followers="物业已受理您的工单").add(
+        _first_response(t, now, stays_open=True))
 
 
-def _resolve(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
-    return [Ticket.resolved_at.set(iso(now))], doc.note
+def _resolve(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
+    change = _first_response(t, now, stays_open=False)
+    change.actions += [Ticket.resolved_at.set(iso(now)),
+                       Ticket.resolved_in_time.set(sla.in_time(t, now)),
+                       Ticket.resolved_at_level.set(int(t.sla_level)), *_leaving_open(t)]
+    change.bumps += stats.on_resolve(t, now, t.timezone)
+    change.note, change.tell_followers = doc.note, f"工单已办结：{doc.note}"
+    return change
 
 
-def _reject(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
-    return [], doc.reason
+def _reject(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
+    change = _first_response(t, now, stays_open=False)
+    change.actions += _leaving_open(t)
+    change.bumps += stats.on_dismiss(t, now, t.timezone, "rejected")
+    change.note, change.tell_followers = doc.reason, f"工单未予受理：{doc.reason}"
+    return change
 
 
-def _duplicate(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+def _duplicate(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     original = _duplicate_target(v, t, doc.duplicate_of)
-    return ([Ticket.duplicate_of.set(original.ticket_id)],
-            doc.reason or f"duplicate of {original.ticket_id}")
+    change = _first_response(t, now, stays_open=False)
+    change.actions += [Ticket.duplicate_of.set(original.ticket_id), *_leaving_open(t)]
+    change.bumps += stats.on_dismiss(t, now, t.timezone, "duplicates")
+    change.note = doc.reason or f"duplicate of {original.ticket_id}"
+    return change
 
 
-def _reopen(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+def _reopen(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     if t.resolved_at and not lifecycle.reopen_allowed(parse_iso(t.resolved_at), now):
-        raise InvalidTransitionError("reopen", f"{t.status} for more than 7 days")
-    level = sla.DEFAULT_LEVELS[min(int(t.sla_level), len(sla.DEFAULT_LEVELS) - 1)]
-    return [Ticket.sla_cycle.add(1), Ticket.resolved_at.remove(),
-            Ticket.resolution_due_at.set(iso(now + timedelta(minutes=level.resolve_min)))], doc.note
+        raise InvalidTransitionError("reopen", t.status,
+                                     "a ticket can be reopened within 7 days of its resolution")
+    cycle = int(t.sla_cycle) + 1
+    clock = sla.plan(sla.get_policy(t.community_id), t.category, int(t.sla_level), "resolve",
+                     now, now)
+    actions = [Ticket.sla_cycle.set(cycle), Ticket.resolved_at.remove(),
+               Ticket.breached_final.set(False), *sla.clock_actions(t.ticket_id, clock)]
+    resolved_at = parse_iso(t.resolved_at) if t.resolved_at else now
+    return Change(actions, stats.on_reopen(t, resolved_at, t.timezone), doc.note,
+                  new_cycle=cycle)
 
 
-def _close(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Effects:
+def _close(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     actions = [Ticket.closed_at.set(iso(now)), Ticket.rating.set(doc.rating)]
     if doc.comment:
         actions.append(Ticket.rating_comment.set(doc.comment))
-    return actions, doc.comment
+    return Change(actions, stats.on_rating(t, now, t.timezone, doc.rating), doc.comment)
 
 
-EFFECTS: dict[str, Callable[[Viewer, Ticket, Any, datetime], Effects]] = {
+EFFECTS: dict[str, Callable[[Viewer, Ticket, Any, datetime], Change]] = {
     "acknowledge": _acknowledge, "resolve": _resolve, "reject": _reject,
     "duplicate": _duplicate, "reopen": _reopen, "close": _close,
 }
@@ -448,10 +523,16 @@ def transition(caller: Caller, ticket_id: str, action: str, doc: Any,
     """Apply ``action`` (acknowledge, resolve, reopen, close, reject, duplicate).
 
     Raises ForbiddenError (role, or not responsible), NotFoundError (out of scope),
-    InvalidTransitionError, InvalidInputError (bad duplicate_of).
+    InvalidTransitionError, InvalidInputError (bad duplicate_of), ConflictError (the ticket
+    kept changing).
     """
     now = _now(now)
     v = _authorise(caller, action)
+    return _retrying(lambda: _transition(v, ticket_id, action, doc, now))
+
+
+def _transition(v: Viewer, ticket_id: str, action: str, doc: Any,
+                now: datetime) -> dict[str, Any]:
     ticket, relation = load_visible(v, ticket_id)
     by_staff = action in lifecycle.STAFF_ACTIONS
     if by_staff and relation != "staff":
@@ -459,18 +540,27 @@ def transition(caller: Caller, ticket_id: str, action: str, doc: Any,
     if not by_staff and relation != "reporter":
         raise ForbiddenError("only the reporter may do this")
     to = lifecycle.next_status(action, ticket.status)
-    effects, note = EFFECTS[action](v, ticket, doc, now)
-    actions: list[Any] = [Ticket.status.set(to), Ticket.updated_at.set(iso(now)), *effects]
-    if by_staff:
-        actions += _first_response(ticket, now)
-    if note:
-        actions.append(Ticket.latest_public_note.set(note))
-    role = _staff_role(caller) if by_staff else "resident"
-    _commit(ticket, actions, _event(ticket_id, now, caller, role, action, note, True,
-                                    ticket.status, to), action)
+    change = EFFECTS[action](v, ticket, doc, now)
+    actions: list[Any] = [Ticket.status.set(to), Ticket.updated_at.set(iso(now)),
+                          *change.actions]
+    if change.note:
+        actions.append(Ticket.latest_public_note.set(change.note))
+    role = _staff_role(v.caller) if by_staff else "resident"
+    event = _event(ticket_id, now, v.caller, role, action, change.note, True, ticket.status, to)
+    _commit(ticket, actions, event, action, change.bumps)
+    _after(ticket, change, now)
     if action == "duplicate":
         _join_followers(ticket.ticket_id, doc.duplicate_of, now)
-    return get_ticket(caller, ticket_id, now)
+    return get_ticket(v.caller, ticket_id, now)
+
+
+def _after(ticket: Ticket, change: Change, now: datetime) -> None:
+    if change.tell_followers:
+        inbox.notify_followers(ticket, "ticket", change.tell_followers, now)
+    if change.new_cycle is not None:
+        fresh = get_ticket_item(ticket.ticket_id)
+        if fresh.next_check_at:
+            escalation.start_workflow(ticket.ticket_id, change.new_cycle, fresh.next_check_at)
 
 
 def _duplicate_target(v: Viewer, ticket: Ticket, target_id: str) -> Ticket:
@@ -516,25 +606,66 @@ def add_comment(caller: Caller, ticket_id: str, doc: docs.NewComment,
                 now: datetime | None = None) -> dict[str, Any]:
     """A comment; a public one by staff on a submitted ticket is its first response.
 
-    Raises NotFoundError, ForbiddenError (internal comment by a non-staff caller).
+    Raises NotFoundError, ForbiddenError (internal comment by a non-staff caller), ConflictError.
     """
     now = _now(now)
     v = viewer(caller)
+    return _retrying(lambda: _comment(v, ticket_id, doc, now))
+
+
+def _comment(v: Viewer, ticket_id: str, doc: docs.NewComment, now: datetime) -> dict[str, Any]:
     ticket, relation = load_visible(v, ticket_id)
     if doc.internal and relation != "staff":
         raise ForbiddenError("only staff may write internal notes")
     public = not doc.internal
     by_staff = relation == "staff"
     to = lifecycle.comment_status(ticket.status, by_staff, public)
-    stamp = iso(now)
-    actions: list[Any] = [Ticket.updated_at.set(stamp)]
+    change = Change()
+    if by_staff and public:
+        change = _first_response(ticket, now, stays_open=True)
+        change.actions.append(Ticket.latest_public_note.set(doc.message))
+    actions: list[Any] = [Ticket.updated_at.set(iso(now)), *change.actions]
     if to != ticket.status:
         actions.append(Ticket.status.set(to))
-    if by_staff and public:
-        actions += _first_response(ticket, now)
-        actions.append(Ticket.latest_public_note.set(doc.message))
-    role = _staff_role(caller) if by_staff else "resident"
-    event = _event(ticket_id, now, caller, role, "comment", doc.message, public, ticket.status,
+    role = _staff_role(v.caller) if by_staff else "resident"
+    event = _event(ticket_id, now, v.caller, role, "comment", doc.message, public, ticket.status,
                    to if to != ticket.status else None)
-    _commit(ticket, actions, event, "comment on")
-    return get_ticket(caller, ticket_id, now)
+    _commit(ticket, actions, event, "comment on", change.bumps)
+    return get_ticket(v.caller, ticket_id, now)
+
+
+def follow_ticket(caller: Caller, ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """'Me too': follow a ticket the caller can see. Following twice changes nothing.
+
+    Raises ForbiddenError (not a resident), NotFoundError.
+    """
+    caller.require(*REPORTER_ROLES)
+    ticket, _ = load_visible(viewer(caller), ticket_id)
+    added = follow(ticket_id, caller.user_id, _now(now))
+    return {"ticket_id": ticket_id, "following": True, "added": added,
+            "followers": int(ticket.followers) + int(added)}
+
+
+NEARBY_EXAMINED = 200
+
+
+def nearby(caller: Caller, q: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Open tickets of an estate (optionally a building and category) the caller can see, newest
+    first: candidates to follow instead of reporting again. Raises NotFoundError (estate out of
+    scope)."""
+    now = _now(now)
+    v = viewer(caller)
+    items: list[dict[str, Any]] = []
+    examined = Ticket.by_estate.query(f"TICKETS#E#{q.estate_id}", scan_index_forward=False,
+                                      limit=NEARBY_EXAMINED, page_size=NEARBY_EXAMINED)
+    for t in examined:
+        if t.status not in lifecycle.OPEN_STATUSES or (q.category and t.category != q.category):
+            continue
+        if q.building and t.location.building != q.building:
+            continue
+        relation = v.relation(t)
+        if relation is not None:
+            items.append(represent(t, relation, now))
+        if len(items) == q.limit:
+            break
+    return {"items": items, "next_cursor": None}

@@ -1,7 +1,7 @@
 """UTC timestamps as the API shows them: ISO-8601 with milliseconds and ``Z``."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def utcnow() -> datetime:
@@ -11,6 +11,12 @@ def utcnow() -> datetime:
 def iso(dt: datetime) -> str:
     utc = dt.astimezone(timezone.utc)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def iso_ceil_second(dt: datetime) -> str:
+    """``iso`` rounded up to the whole second: Step Functions waits only to the second."""
+    whole = dt.replace(microsecond=0)
+    return iso(whole if whole == dt else whole + timedelta(seconds=1))
 
 
 def parse_iso(text: str) -> datetime:

@@ -1,4 +1,8 @@
-"""CDK app: ``cd infra && cdk synth`` (or ``cdk deploy -c stage=dev``)."""
+"""CDK app: ``cd infra && cdk synth`` (or ``cdk deploy -c stage=dev``).
+
+Without Cognito user pools (AWS China), name another OIDC issuer:
+``cdk deploy -c auth_issuer=https://... -c auth_audience=... [-c auth_jwks_url=...]``.
+"""
 
 import shutil
 import sys
@@ -11,6 +15,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import aws_cdk as cdk  # noqa: E402
 
 from infra.stacks.fanglin_stack import FanglinStack  # noqa: E402
+from infra.stacks.packaging import prune_bundles  # noqa: E402
 
 
 def main() -> None:
@@ -20,6 +25,7 @@ def main() -> None:
     app.synth()
     # chalice.cdk packages into ./chalice.out; the synth has copied the bundle into cdk.out.
     shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
+    prune_bundles(REPO_ROOT / ".chalice" / "deployments")
 
 
 if __name__ == "__main__":

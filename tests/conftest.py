@@ -13,6 +13,8 @@ TEST_ENV = {
     "IDEMPOTENCY_TABLE": "fanglin-test-idempotency",
     "UPLOAD_BUCKET": "fanglin-test-uploads",
     "MEDIA_BUCKET": "fanglin-test-media",
+    "ESCALATION_STATE_MACHINE_ARN":
+        "arn:aws:states:us-east-1:123456789012:stateMachine:fanglin-test-escalation",
     "AUTH_ISSUER": "https://issuer.fanglin.test/pool",
     "AUTH_AUDIENCE": "fanglin-test-client",
     "POWERTOOLS_TRACE_DISABLED": "true",

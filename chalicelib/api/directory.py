@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import directory
 from chalicelib.api.routing import Caller, LazySchemas, Resource, parse_model, raw_body
 from chalicelib.errors import InvalidInputError
+from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
+    from chalicelib import directory
     from chalicelib.schemas import directory as docs
+else:
+    directory = lazy("chalicelib.directory")
 
 schemas = LazySchemas("chalicelib.schemas.directory")
 bp = Resource(__name__)

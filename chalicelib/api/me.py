@@ -1,7 +1,14 @@
-from typing import Any
+from __future__ import annotations
 
-from chalicelib import directory
+from typing import TYPE_CHECKING, Any
+
 from chalicelib.api.routing import Caller, Resource
+from chalicelib.lazy import lazy
+
+if TYPE_CHECKING:
+    from chalicelib import directory
+else:
+    directory = lazy("chalicelib.directory")
 
 bp = Resource(__name__)
 

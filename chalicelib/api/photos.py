@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import photos
 from chalicelib.api.routing import (
     JSON,
     Caller,
@@ -12,9 +11,13 @@ from chalicelib.api.routing import (
     parse_model,
     raw_body,
 )
+from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
+    from chalicelib import photos
     from chalicelib.schemas import tickets as docs
+else:
+    photos = lazy("chalicelib.photos")
 
 schemas = LazySchemas("chalicelib.schemas.tickets")
 bp = Resource(__name__)
@@ -24,7 +27,7 @@ SLACK = 64 * 1024
 
 @bp.route("/tickets/{ticket_id}/photos", methods=["POST"], status=201,
           content_types=(JSON, *IMAGE_TYPES), max_body=5 * 1024 * 1024 + SLACK,
-          query=schemas.PhotoQuery,
+          query=schemas.PhotoQuery, responses={202: "direct upload accepted for processing"},
           summary="A new upload slot (JSON body), or a direct image upload")
 def add_photo(caller: Caller, ticket_id: str, query: docs.PhotoQuery) -> Any:
     request = bp.current_request

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import tickets
 from chalicelib.api.routing import Caller, LazySchemas, Resource
+from chalicelib.lazy import lazy
 
 if TYPE_CHECKING:
+    from chalicelib import tickets
+    from chalicelib.schemas import queries as query_docs
     from chalicelib.schemas import tickets as docs
+else:
+    tickets = lazy("chalicelib.tickets")
 
 schemas = LazySchemas("chalicelib.schemas.tickets")
+queries = LazySchemas("chalicelib.schemas.queries")
 bp = Resource(__name__)
 
 
@@ -70,3 +75,15 @@ def duplicate(caller: Caller, ticket_id: str, body: docs.Duplicate) -> dict[str,
           summary="Comment; internal notes are for staff")
 def comment(caller: Caller, ticket_id: str, body: docs.NewComment) -> dict[str, Any]:
     return tickets.add_comment(caller, ticket_id, body)
+
+
+@bp.route("/tickets/nearby", query=queries.NearbyQuery,
+          summary="Open tickets near a place that may be the same problem")
+def nearby(caller: Caller, query: query_docs.NearbyQuery) -> dict[str, Any]:
+    return tickets.nearby(caller, query)
+
+
+@bp.route("/tickets/{ticket_id}/follow", methods=["POST"],
+          summary="Follow a ticket ('me too') instead of filing a duplicate")
+def follow(caller: Caller, ticket_id: str) -> dict[str, Any]:
+    return tickets.follow_ticket(caller, ticket_id)

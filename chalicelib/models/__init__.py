@@ -6,7 +6,11 @@ from chalicelib.models.estate import Estate
 from chalicelib.models.follower import Follower
 from chalicelib.models.grid import Grid
 from chalicelib.models.membership import Membership
+from chalicelib.models.notification import Notification
 from chalicelib.models.rate_window import RateWindow
+from chalicelib.models.sla_policy import SlaPolicy
+from chalicelib.models.stats_bucket import StatsBucket
+from chalicelib.models.street import Street
 from chalicelib.models.ticket import Ticket
 from chalicelib.models.ticket_event import TicketEvent
 from chalicelib.models.unit import Unit
@@ -20,7 +24,11 @@ __all__ = [
     "Follower",
     "Grid",
     "Membership",
+    "Notification",
     "RateWindow",
+    "SlaPolicy",
+    "StatsBucket",
+    "Street",
     "Ticket",
     "TicketEvent",
     "Unit",

@@ -127,3 +127,41 @@ def login(cognito: Any, pool: UserPool, username: str, password: str) -> str:
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
     return str(result["AuthenticationResult"]["IdToken"])
+
+
+def create_escalation_workflow(sfn: Any, name: str, task_arn: str, role_arn: str) -> str:
+    """The escalation state machine from the shared definition. Returns its ARN."""
+    from infra.statemachine import escalation_definition
+
+    return str(sfn.create_state_machine(
+        name=name, definition=json.dumps(escalation_definition(task_arn)), roleArn=role_arn,
+    )["stateMachineArn"])
+
+
+def create_service_role(iam: Any, name: str, services: list[str]) -> str:
+    """An IAM role the given services (``lambda.amazonaws.com``…) may assume. Returns its ARN."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": services}, "Action": "sts:AssumeRole"}]}
+    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))[
+        "Role"]["Arn"])
+
+
+def placeholder_zip() -> bytes:
+    """Deployment package for a function whose code the local stack runs in-process."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n"
+                                   "    raise NotImplementedError('runs in the local stack')\n")
+    return out.getvalue()
+
+
+def create_function(lambda_client: Any, name: str, handler: str, role_arn: str,
+                    runtime: str = "python3.11") -> str:
+    """A Lambda function with placeholder code. Returns its ARN."""
+    return str(lambda_client.create_function(
+        FunctionName=name, Runtime=runtime, Role=role_arn, Handler=handler,
+        Code={"ZipFile": placeholder_zip()},
+    )["FunctionArn"])

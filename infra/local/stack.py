@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 
 from infra.local import provision
 from infra.local.dispatch import Dispatcher, FunctionSettings, from_app
+from infra.local.lambdas import LambdaBridge
 from infra.local.poller import SqsPoller
+from infra.local.schedule import ScheduleRunner, schedules_of
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -22,6 +25,11 @@ DEFAULT_API_PORT = 8000
 DEFAULT_AWS_PORT = 5000
 POLL_S = 0.1
 PHOTO_FUNCTION = "photo_processor"
+ESCALATION_TASK = "escalation_task"
+ESCALATION_FUNCTION = "fanglin-local-escalation-task"
+ESCALATION_MACHINE = "fanglin-local-escalation"
+ESCALATION_ROLE = "fanglin-local-escalation"
+RULE_PREFIX = "fanglin-local-"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 RESOURCE_NAMES = {
@@ -99,23 +107,27 @@ def aws_environment(config: StackConfig) -> dict[str, str]:
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "MOTO_PORT": str(config.aws_port),
+        "TZ": "UTC",
     }
 
 
-def app_environment(pool: provision.UserPool) -> dict[str, str]:
+def app_environment(pool: provision.UserPool, state_machine_arn: str) -> dict[str, str]:
     return RESOURCE_NAMES | {
         "AUTH_ISSUER": pool.issuer,
         "AUTH_AUDIENCE": pool.client_id,
         "AUTH_JWKS_URL": pool.jwks_url,
+        "ESCALATION_STATE_MACHINE_ARN": state_machine_arn,
     }
 
 
 def apply_environment(values: Mapping[str, str]) -> None:
-    """Point this process at the embedded AWS and forget every cached setting and client."""
+    """Point this process at the embedded AWS and forget every cached setting and client.
+    ``TZ=UTC`` as in Lambda; moto's Wait states also read timestamps as local time."""
     for name in list(os.environ):
         if name.startswith("AWS_ENDPOINT_URL_") or name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             del os.environ[name]
     os.environ.update(values)
+    time.tzset()
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
     from chalicelib import auth, clients, config
@@ -155,6 +167,8 @@ class LocalStack:
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
         self._pollers: list[SqsPoller] = []
+        self._schedules: ScheduleRunner | None = None
+        self._bridge: LambdaBridge | None = None
         self._photo_queue = ""
         self._session: Any = None
         self._clients: dict[str, Any] = {}
@@ -172,7 +186,11 @@ class LocalStack:
         from app import app
 
         self.dispatcher = from_app(app, REGION, function_settings)
+        self._bridge = LambdaBridge(self.dispatcher, {ESCALATION_FUNCTION: ESCALATION_TASK})
+        self._bridge.install()
         self._start_pollers()
+        self._schedules = ScheduleRunner(schedules_of(app), self.dispatcher, REGION, RULE_PREFIX)
+        self._schedules.start()
         self._serve(app)
         return Ready(api_url=c.api_url, aws_url=c.aws_url, pool=pool)
 
@@ -193,7 +211,7 @@ class LocalStack:
 
         cognito, s3, sqs = (self._client(s) for s in ("cognito-idp", "s3", "sqs"))
         pool = provision.create_user_pool(cognito, REGION, self.config.aws_url)
-        apply_environment(app_environment(pool))
+        apply_environment(app_environment(pool, self._create_workflow()))
         settings = get_settings()
         provision.create_tables(self._client("dynamodb"), settings)
         provision.create_buckets(s3, settings)
@@ -201,6 +219,16 @@ class LocalStack:
         seed.seed_users(cognito, pool)
         seed.seed_directory()
         return pool
+
+    def _create_workflow(self) -> str:
+        """The escalation task's function and the state machine; returns the machine's ARN."""
+        role = provision.create_service_role(
+            self._client("iam"), ESCALATION_ROLE,
+            ["lambda.amazonaws.com", "states.amazonaws.com"])
+        task = provision.create_function(self._client("lambda"), ESCALATION_FUNCTION,
+                                         f"app.{ESCALATION_TASK}", role)
+        return provision.create_escalation_workflow(self._client("stepfunctions"),
+                                                    ESCALATION_MACHINE, task, role)
 
     def _start_pollers(self) -> None:
         assert self.dispatcher is not None
@@ -223,7 +251,10 @@ class LocalStack:
         self._http_thread.start()
 
     def stop(self) -> None:
-        """Stop pollers, the HTTP server and moto, in that order; safe to call twice."""
+        """Stop schedules, pollers, the HTTP server and moto, in that order; safe to call twice.
+        Executions sleeping in Wait states are moto's daemon threads: they do not hold it up."""
+        if self._schedules is not None:
+            self._schedules.request_stop()
         for poller in self._pollers:
             poller.request_stop()
         if self._http is not None:
@@ -236,6 +267,12 @@ class LocalStack:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
+        if self._schedules is not None:
+            self._schedules.stop()
+            self._schedules = None
+        if self._bridge is not None:
+            self._bridge.uninstall()
+            self._bridge = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

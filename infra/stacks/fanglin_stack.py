@@ -1,4 +1,5 @@
-"""The Fanglin deployment: the Chalice app with its tables, buckets, queue and user pool.
+"""The Fanglin deployment: the Chalice app with its tables, buckets, photo queue, user pool (or
+an external OIDC issuer, see ``auth.py``) and the SLA escalation workflow (``escalation.py``).
 
 The construct id of the stack is the Chalice stage (``chalice.cdk.Chalice`` names the stage after
 its scope), so the stage's settings in ``.chalice/config.json`` apply. Nothing here names a
@@ -8,14 +9,11 @@ partition or a region: ARNs and URLs come from tokens, so the template deploys t
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -27,21 +25,43 @@ from chalice.cdk import Chalice
 from chalice.config import Config
 from constructs import Construct
 
-from chalicelib.auth import ROLES
 from chalicelib.models.base import (
     IDEMPOTENCY_TABLE_DEFINITION,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     TTL_ATTRIBUTE,
     table_definition,
 )
+from infra.stacks.alarms import alarm_on_any, function_errors
+from infra.stacks.auth import cognito_environment, external_issuer, user_pool
+from infra.stacks.escalation import EscalationWorkflow, state_machine_arn, state_machine_name
+from infra.stacks.packaging import packaging_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHALICE_CONFIG = REPO_ROOT / ".chalice" / "config.json"
 
 API_HANDLER = "api_handler"
 PHOTO_PROCESSOR = "photo_processor"
-# Every Chalice function. Each gets its own role (autogen_policy is off) and the shared data grants.
-FUNCTIONS = (API_HANDLER, PHOTO_PROCESSOR)
+ESCALATION_TASK = "escalation_task"
+ESCALATION_SWEEP = "escalation_sweep"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a function's role may reach besides the main table and X-Ray, which all reach."""
+
+    idempotency: bool = False
+    photos: bool = False  # objects of the uploads and media buckets
+    start_escalation: bool = False
+
+
+# Every Chalice function with its grants. Each has its own role (autogen_policy is off).
+ACCESS = {
+    API_HANDLER: Access(idempotency=True, photos=True, start_escalation=True),
+    PHOTO_PROCESSOR: Access(photos=True),
+    ESCALATION_TASK: Access(),
+    ESCALATION_SWEEP: Access(),
+}
+FUNCTIONS = tuple(ACCESS)
 
 UPLOAD_PREFIX = "uploads/"
 PHOTO_BATCH_SIZE = 5
@@ -99,24 +119,6 @@ def projection(index: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
-@contextmanager
-def packaging_environment() -> Iterator[None]:
-    """Let ``chalice package`` run without side effects on ``os.environ``.
-
-    It refuses to run without a region, though the template it writes does not depend on it, and
-    it copies the stage's environment variables (CDK tokens here) into ``os.environ``.
-    """
-    saved = dict(os.environ)
-    if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-        os.environ["AWS_DEFAULT_REGION"] = os.environ.get("CDK_DEFAULT_REGION", "us-east-1")
-    try:
-        yield
-    finally:
-        for name in os.environ.keys() - saved.keys():
-            del os.environ[name]
-        os.environ.update(saved)
-
-
 class FanglinStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -132,11 +134,30 @@ class FanglinStack(cdk.Stack):
             s3n.SqsDestination(self.photo_events),
             s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX),
         )
-        self.user_pool, self.user_pool_client = self._user_pool()
+        self.external_issuer = external_issuer(self.node)
+        self.user_pool: cognito.UserPool | None = None
+        self.user_pool_client: cognito.UserPoolClient | None = None
+        if self.external_issuer is None:
+            self.user_pool, self.user_pool_client = user_pool(self)
+        # Known before the state machine exists: the functions' environment refers to no resource.
+        self.escalation_name = state_machine_name(self)
+        self.escalation_arn = state_machine_arn(self, self.escalation_name)
         self.api = self._chalice_app()
-        for name in FUNCTIONS:
-            self._grant_data_access(self.role(name))
+        self.escalation = EscalationWorkflow(
+            self,
+            "Escalation",
+            name=self.escalation_name,
+            task_arn=self.function_arn(ESCALATION_TASK),
+        )
+        for name, access in ACCESS.items():
+            self._grant(self.role(name), access)
         self._subscribe(PHOTO_PROCESSOR, self.photo_events, PHOTO_BATCH_SIZE)
+        alarm_on_any(
+            self,
+            "EscalationSweepErrors",
+            "The per-minute SLA sweep failed: overdue tickets may not escalate",
+            function_errors(self.function_resource(ESCALATION_SWEEP).ref),
+        )
         self._outputs()
         cdk.Tags.of(self).add("project", "fanglin")
 
@@ -145,6 +166,9 @@ class FanglinStack(cdk.Stack):
 
     def function_resource(self, chalice_name: str) -> cdk.CfnResource:
         return self.api.get_resource(function_logical_id(chalice_name))
+
+    def function_arn(self, chalice_name: str) -> str:
+        return cdk.Token.as_string(self.function_resource(chalice_name).get_att("Arn"))
 
     def _table(self, construct_id: str, definition: dict[str, Any], ttl: str) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -220,59 +244,30 @@ class FanglinStack(cdk.Stack):
         )
 
     def _alarm_when_not_empty(self, dlq: sqs.Queue) -> None:
-        cloudwatch.Alarm(
+        alarm_on_any(
             self,
             "PhotoEventsDLQNotEmpty",
-            alarm_description="Photo uploads failed five times and wait in the dead-letter queue",
-            metric=dlq.metric_approximate_number_of_messages_visible(
+            "Photo uploads failed five times and wait in the dead-letter queue",
+            dlq.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(5), statistic="Maximum"
             ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
-    def _user_pool(self) -> tuple[cognito.UserPool, cognito.UserPoolClient]:
-        pool = cognito.UserPool(
-            self,
-            "Users",
-            self_sign_up_enabled=False,
-            sign_in_aliases=cognito.SignInAliases(username=True),
-            standard_attributes=cognito.StandardAttributes(
-                fullname=cognito.StandardAttribute(mutable=True, required=False),
-                phone_number=cognito.StandardAttribute(mutable=True, required=False),
-            ),
-            custom_attributes={"community": cognito.StringAttribute(mutable=True)},
-            account_recovery=cognito.AccountRecovery.NONE,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        for role in ROLES:
-            cognito.CfnUserPoolGroup(
-                self, f"Group{cfn_name(role)}", user_pool_id=pool.user_pool_id, group_name=role
-            )
-        client = pool.add_client(
-            "AppClient",
-            generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
-            id_token_validity=cdk.Duration.hours(1),
-            disable_o_auth=True,
-            prevent_user_existence_errors=True,
-        )
-        return pool, client
+    def _auth_environment(self) -> dict[str, str]:
+        if self.external_issuer is not None:
+            return self.external_issuer.environment()
+        if self.user_pool is None or self.user_pool_client is None:
+            raise RuntimeError("the user pool is created before the environment is read")
+        return cognito_environment(self, self.user_pool, self.user_pool_client)
 
     def _environment(self) -> dict[str, str]:
-        issuer = (
-            f"https://cognito-idp.{self.region}.{self.url_suffix}/{self.user_pool.user_pool_id}"
-        )
         return {
             "FANGLIN_TABLE": self.table.table_name,
             "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
             "UPLOAD_BUCKET": self.uploads.bucket_name,
             "MEDIA_BUCKET": self.media.bucket_name,
-            "AUTH_ISSUER": issuer,
-            "AUTH_AUDIENCE": self.user_pool_client.user_pool_client_id,
-            "AUTH_TOKEN_USE": "id",
+            "ESCALATION_STATE_MACHINE_ARN": self.escalation_arn,
+            **self._auth_environment(),
             "TICKETS_PER_HOUR": "20",
             "URL_TTL_S": "600",
             "POWERTOOLS_SERVICE_NAME": "fanglin",
@@ -292,18 +287,24 @@ class FanglinStack(cdk.Stack):
         api.get_resource("RestAPI").add_property_override("TracingEnabled", True)
         return api
 
-    def _grant_data_access(self, role: iam.IRole) -> None:
+    def _grant(self, role: iam.IRole, access: Access) -> None:
         self.table.grant_read_write_data(role)
-        self.idempotency_table.grant_read_write_data(role)
-        self.uploads.grants.actions_on_object_keys(
-            role, "*", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
-        )
-        self.media.grants.actions_on_object_keys(role, "*", "s3:GetObject", "s3:PutObject")
         iam.Grant.add_to_principal(
             grantee=role,
             actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
             resource_arns=["*"],
         )
+        if access.idempotency:
+            self.idempotency_table.grant_read_write_data(role)
+        if access.photos:
+            self.uploads.grants.actions_on_object_keys(
+                role, "*", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
+            )
+            self.media.grants.actions_on_object_keys(role, "*", "s3:GetObject", "s3:PutObject")
+        if access.start_escalation:
+            iam.Grant.add_to_principal(
+                grantee=role, actions=["states:StartExecution"], resource_arns=[self.escalation_arn]
+            )
 
     def _subscribe(self, chalice_name: str, queue: sqs.Queue, batch_size: int) -> None:
         """Feed ``queue`` to a pure Lambda function that reports partial batch failures."""
@@ -321,11 +322,15 @@ class FanglinStack(cdk.Stack):
     def _outputs(self) -> None:
         outputs = {
             "ApiUrl": self.api.sam_template.get_output("EndpointURL").value,
-            "UserPoolId": self.user_pool.user_pool_id,
-            "UserPoolClientId": self.user_pool_client.user_pool_client_id,
             "UploadBucket": self.uploads.bucket_name,
             "MediaBucket": self.media.bucket_name,
             "TableName": self.table.table_name,
+            "EscalationStateMachineArn": self.escalation.state_machine.state_machine_arn,
         }
+        if self.user_pool is not None and self.user_pool_client is not None:
+            outputs["UserPoolId"] = self.user_pool.user_pool_id
+            outputs["UserPoolClientId"] = self.user_pool_client.user_pool_client_id
+        if self.external_issuer is not None:
+            outputs["AuthIssuer"] = self.external_issuer.issuer
         for name, value in outputs.items():
             cdk.CfnOutput(self, name, value=value)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -123,14 +124,15 @@ class LocalStack:
         return int(self.process.returncode)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def running_stack(logs: Path, overrides: dict[str, str] | None = None) -> Iterator[LocalStack]:
+    """``python -m infra.local`` on free ports, with ``overrides`` in its environment; ready when
+    entered, interrupted (then killed) on exit."""
     api_port, aws_port = free_ports(2)
-    logs = tmp_path_factory.mktemp("local-stack")
+    env = stack_environment(api_port, aws_port) | (overrides or {})
     with open(logs / "stdout.log", "w+b") as out, open(logs / "stderr.log", "w+b") as err:
-        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT,
-                                   env=stack_environment(api_port, aws_port), stdout=out,
-                                   stderr=err, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env,
+                                   stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         running = LocalStack(process, out, err, api_port, aws_port)
         try:
             running.wait_ready()
@@ -143,6 +145,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(tmp_path_factory.mktemp("local-stack")) as running:
+        yield running
 
 
 def poll(fetch: Any, done: Any, timeout_s: float, interval_s: float = 0.2) -> Any:

@@ -17,17 +17,26 @@ from chalicelib.models.base import (
     table_definition,
 )
 from infra.stacks.fanglin_stack import (
+    ACCESS,
+    API_HANDLER,
+    ESCALATION_SWEEP,
+    ESCALATION_TASK,
+    FUNCTIONS,
     PHOTO_PROCESSOR,
     chalice_function_config,
     function_logical_id,
+    role_logical_id,
 )
+from infra.statemachine import ADVANCE, CHOICE, DONE, GONE, WAIT, escalation_definition
 from tests.infra.conftest import STAGE, Synthesized
+from tests.infra.helpers import as_list, dependency_order, lint_errors, render, strings
 
 ENVIRONMENT = (
     "FANGLIN_TABLE",
     "IDEMPOTENCY_TABLE",
     "UPLOAD_BUCKET",
     "MEDIA_BUCKET",
+    "ESCALATION_STATE_MACHINE_ARN",
     "AUTH_ISSUER",
     "AUTH_AUDIENCE",
     "AUTH_TOKEN_USE",
@@ -39,23 +48,28 @@ ENVIRONMENT = (
 )
 GROUPS = {"resident", "owner", "property", "grid", "community", "street", "admin"}
 SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+\.amazonaws\.com")
-GUARDED_SERVICES = ("dynamodb:", "s3:", "sqs:")
-
-
-def strings(node: Any) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield key
-            yield from strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from strings(item)
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+GUARDED_SERVICES = ("dynamodb:", "s3:", "sqs:", "states:", "lambda:")
+STATE_MACHINE_NAME = "${AWS::StackName}-escalation"
+STATE_MACHINE_ARN = (
+    "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
+    + STATE_MACHINE_NAME
+)
+TASK_ARN = "${" + function_logical_id(ESCALATION_TASK) + ".Arn}"
+# What Step Functions needs besides invoking the task: log delivery and X-Ray, on "*" by design.
+STATE_MACHINE_SERVICE_ACTIONS = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+}
 
 
 def allow_statements(synthesized: Synthesized) -> Iterator[dict[str, Any]]:
@@ -80,6 +94,40 @@ def policies_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, A
         policy["Properties"]["PolicyDocument"]
         for policy in synthesized.of_type("AWS::IAM::Policy").values()
         if role_id in json.dumps(policy["Properties"]["Roles"])
+    ]
+
+
+def statements_of_role(synthesized: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for document in policies_of_role(synthesized, role_id)
+        for statement in as_list(document["Statement"])
+    ]
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements for a in as_list(s["Action"])}
+
+
+def function_role(synthesized: Synthesized, chalice_name: str) -> str:
+    function = chalice_functions(synthesized)[function_logical_id(chalice_name)]
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert role_id == role_logical_id(chalice_name)
+    return str(role_id)
+
+
+def state_machine(synthesized: Synthesized) -> dict[str, Any]:
+    machine = synthesized.stack.escalation.state_machine
+    resource = synthesized.resources[synthesized.logical_id(machine)]
+    assert resource["Type"] == "AWS::StepFunctions::StateMachine"
+    return dict(resource["Properties"])
+
+
+def alarms_on(synthesized: Synthesized, metric_name: str) -> list[dict[str, Any]]:
+    return [
+        alarm["Properties"]
+        for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == metric_name
     ]
 
 
@@ -193,9 +241,7 @@ def test_photo_queue_has_a_dead_letter_queue_and_room_for_retries(
 
 
 def test_dead_letters_raise_an_alarm(synthesized: Synthesized) -> None:
-    [alarm] = synthesized.of_type("AWS::CloudWatch::Alarm").values()
-    props = alarm["Properties"]
-    assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    [props] = alarms_on(synthesized, "ApproximateNumberOfMessagesVisible")
     assert props["Threshold"] == 1
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     [dimension] = props["Dimensions"]
@@ -258,13 +304,20 @@ def test_app_client_logs_in_with_password_or_srp(synthesized: Synthesized) -> No
     assert props["TokenValidityUnits"]["IdToken"] == "minutes"
 
 
+def test_functions_list_names_every_chalice_function(synthesized: Synthesized) -> None:
+    # A Chalice function missing from FUNCTIONS would get no grants.
+    expected = {function_logical_id(name) for name in FUNCTIONS}
+    assert chalice_functions(synthesized).keys() == expected
+    assert {"APIHandler", "PhotoProcessor", "EscalationTask", "EscalationSweep"} == expected
+
+
 def test_every_function_gets_the_whole_environment(synthesized: Synthesized) -> None:
     functions = chalice_functions(synthesized)
-    assert {"APIHandler", function_logical_id(PHOTO_PROCESSOR)} <= functions.keys()
     for function in functions.values():
         props = function["Properties"]
         variables = props["Environment"]["Variables"]
         assert set(ENVIRONMENT) <= variables.keys()
+        assert render(variables["ESCALATION_STATE_MACHINE_ARN"]) == STATE_MACHINE_ARN
         assert variables["AUTH_TOKEN_USE"] == "id"
         assert variables["TICKETS_PER_HOUR"] == "20"
         assert variables["URL_TTL_S"] == "600"
@@ -307,17 +360,39 @@ def test_template_names_no_partition_or_domain(synthesized: Synthesized) -> None
     assert all(SERVICE_PRINCIPAL.fullmatch(d) for d in domains), domains
 
 
-def test_every_function_role_reaches_the_table_and_its_indexes(synthesized: Synthesized) -> None:
+@pytest.mark.parametrize("chalice_name", FUNCTIONS)
+def test_every_function_role_reaches_the_table_and_its_indexes(
+    synthesized: Synthesized, chalice_name: str
+) -> None:
     table_arn = {"Fn::GetAtt": [synthesized.logical_id(synthesized.stack.table), "Arn"]}
     index_arn = {"Fn::Join": ["", [table_arn, "/index/*"]]}
-    for function in chalice_functions(synthesized).values():
-        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-        statements = [s for doc in policies_of_role(synthesized, role_id) for s in doc["Statement"]]
-        dynamodb = [s for s in statements if "dynamodb:PutItem" in as_list(s["Action"])]
-        resources = [r for s in dynamodb for r in as_list(s["Resource"])]
-        assert table_arn in resources and index_arn in resources, role_id
-        actions = {a for s in statements for a in as_list(s["Action"])}
-        assert {"xray:PutTraceSegments", "s3:GetObject", "s3:PutObject"} <= actions
+    statements = statements_of_role(synthesized, function_role(synthesized, chalice_name))
+    dynamodb = [s for s in statements if "dynamodb:PutItem" in as_list(s["Action"])]
+    resources = [r for s in dynamodb for r in as_list(s["Resource"])]
+    assert table_arn in resources and index_arn in resources
+    assert {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= actions_of(statements)
+
+
+@pytest.mark.parametrize("chalice_name", FUNCTIONS)
+def test_function_roles_reach_only_what_the_function_uses(
+    synthesized: Synthesized, chalice_name: str
+) -> None:
+    access = ACCESS[chalice_name]
+    statements = statements_of_role(synthesized, function_role(synthesized, chalice_name))
+    actions = actions_of(statements)
+    assert ({"s3:GetObject", "s3:PutObject"} <= actions) is access.photos
+    assert any(a.startswith("s3:") for a in actions) is access.photos
+    assert ("states:StartExecution" in actions) is access.start_escalation
+    idempotency_arn = {
+        "Fn::GetAtt": [synthesized.logical_id(synthesized.stack.idempotency_table), "Arn"]
+    }
+    resources = [r for s in statements for r in as_list(s["Resource"])]
+    assert (idempotency_arn in resources) is access.idempotency
+
+
+def test_escalation_functions_reach_the_table_but_no_bucket() -> None:
+    assert not ACCESS[ESCALATION_TASK].photos and not ACCESS[ESCALATION_SWEEP].photos
+    assert not ACCESS[ESCALATION_TASK].start_escalation and ACCESS[API_HANDLER].start_escalation
 
 
 def test_no_wildcard_data_access(synthesized: Synthesized) -> None:
@@ -336,9 +411,12 @@ def test_outputs(synthesized: Synthesized) -> None:
         "UploadBucket",
         "MediaBucket",
         "TableName",
+        "EscalationStateMachineArn",
     }
     assert expected <= synthesized.outputs.keys()
     assert "execute-api" in json.dumps(synthesized.outputs["ApiUrl"]["Value"])
+    machine_id = synthesized.logical_id(synthesized.stack.escalation.state_machine)
+    assert synthesized.outputs["EscalationStateMachineArn"]["Value"] == {"Ref": machine_id}
 
 
 def test_resources_are_tagged(synthesized: Synthesized) -> None:
@@ -354,11 +432,121 @@ def test_resources_are_tagged(synthesized: Synthesized) -> None:
 
 
 def test_cfn_lint_finds_no_errors(synthesized: Synthesized, tmp_path: Path) -> None:
-    from cfnlint.api import lint_file
+    assert lint_errors(synthesized.document, tmp_path) == []
 
-    path = tmp_path / "template.json"
-    path.write_text(json.dumps(synthesized.document))
-    matches = lint_file(path)
-    for match in matches:
-        print(f"cfn-lint {match.rule.severity}: {match}")
-    assert [str(m) for m in matches if m.rule.severity == "error"] == []
+
+# --- the escalation workflow ----------------------------------------------------------------
+
+
+def test_state_machine_runs_the_shared_definition_against_the_escalation_task(
+    synthesized: Synthesized,
+) -> None:
+    props = state_machine(synthesized)
+    assert props["StateMachineType"] == "STANDARD"
+    definition = json.loads(render(props["DefinitionString"]))
+    assert definition == escalation_definition(TASK_ARN)
+    assert {WAIT, ADVANCE, CHOICE, DONE, GONE} == definition["States"].keys()
+    assert definition["States"][ADVANCE]["Resource"] == TASK_ARN
+    assert definition["States"][WAIT]["TimestampPath"] == "$.check_at"
+
+
+def test_state_machine_is_named_so_functions_know_its_arn_in_advance(
+    synthesized: Synthesized,
+) -> None:
+    # The functions' ESCALATION_STATE_MACHINE_ARN (checked with the environment) is built from
+    # this name: both must agree, and the name must not come from the state machine itself.
+    assert render(state_machine(synthesized)["StateMachineName"]) == STATE_MACHINE_NAME
+
+
+def test_state_machine_logs_errors_without_execution_data_and_is_traced(
+    synthesized: Synthesized,
+) -> None:
+    props = state_machine(synthesized)
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ERROR"
+    assert logging["IncludeExecutionData"] is False
+    log_group_id = synthesized.logical_id(synthesized.stack.escalation.log_group)
+    [destination] = logging["Destinations"]
+    assert destination["CloudWatchLogsLogGroup"]["LogGroupArn"] == {
+        "Fn::GetAtt": [log_group_id, "Arn"]
+    }
+    log_group = synthesized.resources[log_group_id]["Properties"]
+    assert render(log_group["LogGroupName"]) == "/aws/vendedlogs/states/" + STATE_MACHINE_NAME
+    assert log_group["RetentionInDays"] > 0
+    assert props["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_state_machine_role_invokes_only_the_escalation_task(synthesized: Synthesized) -> None:
+    role_id = state_machine(synthesized)["RoleArn"]["Fn::GetAtt"][0]
+    role = synthesized.resources[role_id]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    assert "ManagedPolicyArns" not in role and "Policies" not in role
+    statements = statements_of_role(synthesized, role_id)
+    invoke = [s for s in statements if any(a.startswith("lambda:") for a in as_list(s["Action"]))]
+    [statement] = invoke
+    assert as_list(statement["Action"]) == ["lambda:InvokeFunction"]
+    assert sorted(render(r) for r in statement["Resource"]) == [TASK_ARN, TASK_ARN + ":*"]
+    assert actions_of(statements) - {"lambda:InvokeFunction"} <= STATE_MACHINE_SERVICE_ACTIONS
+
+
+def test_only_the_api_starts_executions_of_that_state_machine(
+    synthesized: Synthesized,
+) -> None:
+    starters = {}
+    for policy in synthesized.of_type("AWS::IAM::Policy").values():
+        for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
+            if any(a.startswith("states:") for a in as_list(statement["Action"])):
+                assert as_list(statement["Action"]) == ["states:StartExecution"]
+                assert [render(r) for r in as_list(statement["Resource"])] == [STATE_MACHINE_ARN]
+                starters[json.dumps(policy["Properties"]["Roles"])] = statement
+    expected = {role_logical_id(API_HANDLER)}
+    assert {role for role in expected for key in starters if f'"{role}"' in key} == expected
+    assert len(starters) == len(expected)
+
+
+def test_sweep_runs_every_minute(synthesized: Synthesized) -> None:
+    sweep = chalice_functions(synthesized)[function_logical_id(ESCALATION_SWEEP)]["Properties"]
+    assert sweep["Handler"] == "chalicelib.handlers.escalation_sweep"
+    [event] = sweep["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
+    # A sweep finishes before the next one starts.
+    assert sweep["Timeout"] < 60
+    task = chalice_functions(synthesized)[function_logical_id(ESCALATION_TASK)]["Properties"]
+    assert task["Handler"] == "chalicelib.handlers.escalation_task"
+    assert "Events" not in task
+
+
+@pytest.mark.parametrize("metric_name", ["ExecutionsFailed", "ExecutionsTimedOut"])
+def test_failed_or_timed_out_executions_raise_an_alarm(
+    synthesized: Synthesized, metric_name: str
+) -> None:
+    machine_id = synthesized.logical_id(synthesized.stack.escalation.state_machine)
+    [props] = alarms_on(synthesized, metric_name)
+    assert props["Namespace"] == "AWS/States"
+    assert props["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine_id}}]
+    assert props["Statistic"] == "Sum"
+    assert props["Threshold"] == 1
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_sweep_errors_raise_an_alarm(synthesized: Synthesized) -> None:
+    [props] = alarms_on(synthesized, "Errors")
+    assert props["Namespace"] == "AWS/Lambda"
+    sweep = {"Ref": function_logical_id(ESCALATION_SWEEP)}
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": sweep}]
+    assert props["Statistic"] == "Sum"
+    assert props["Threshold"] == 1
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_alarms_carry_no_literal_names(synthesized: Synthesized) -> None:
+    for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values():
+        assert "AlarmName" not in alarm["Properties"]
+
+
+def test_no_circular_dependencies(synthesized: Synthesized) -> None:
+    order = dependency_order(synthesized.resources)
+    machine_id = synthesized.logical_id(synthesized.stack.escalation.state_machine)
+    task_id = function_logical_id(ESCALATION_TASK)
+    assert order.index(task_id) < order.index(machine_id)

@@ -47,6 +47,10 @@ def aws(issuer: Issuer) -> Iterator[dict[str, Any]]:
         provision.create_tables(boto3.client("dynamodb"), settings)
         provision.create_buckets(boto3.client("s3"), settings)
         queue_url = provision.create_photo_queue(boto3.client("sqs"), boto3.client("s3"), settings)
+        provision.create_escalation_workflow(
+            boto3.client("stepfunctions"), settings.escalation_state_machine_arn.split(":")[-1],
+            "arn:aws:lambda:us-east-1:123456789012:function:fanglin-test-escalation",
+            "arn:aws:iam::123456789012:role/fanglin-test-escalation")
         yield {"settings": settings, "queue_url": queue_url}
     _reset()
 

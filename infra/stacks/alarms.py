@@ -1,0 +1,36 @@
+"""Alarms that fire on the first bad datapoint: something an operator must look at."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+PERIOD = cdk.Duration.minutes(5)
+
+
+def alarm_on_any(
+    scope: Construct, construct_id: str, description: str, metric: cloudwatch.IMetric
+) -> cloudwatch.Alarm:
+    """Alarm when ``metric`` reaches 1 in one period; no data (nothing happened) is fine."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def function_errors(function_name: str) -> cloudwatch.Metric:
+    """Invocations of a Lambda function that ended in an error, summed per period."""
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name="Errors",
+        dimensions_map={"FunctionName": function_name},
+        statistic="Sum",
+        period=PERIOD,
+    )

@@ -1,0 +1,254 @@
+"""The OpenAPI document matches the app: every route once, request schemas from the routes' own
+models, a response model for every operation, and nothing dangling."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import typing
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from chalicelib import openapi
+from chalicelib.api.routing import ROUTES, RouteSpec, resolve_model
+
+ROUTE_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@pytest.fixture(scope="module")
+def chalice_app() -> Any:
+    from app import app
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def doc(chalice_app: Any) -> dict[str, Any]:
+    return openapi.document()
+
+
+def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in ROUTE_METHODS:
+                yield path, method.upper(), operation
+
+
+def operation(doc: dict[str, Any], op_id: str) -> dict[str, Any]:
+    return next(op for _, _, op in operations(doc) if op["operationId"] == op_id)
+
+
+def routes_by_id() -> dict[str, RouteSpec]:
+    return dict(zip(openapi.operation_ids(ROUTES), ROUTES, strict=True))
+
+
+def component(doc: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    return doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+
+
+def field_names(model: Any) -> set[str]:
+    fields = resolve_model(model).model_fields
+    return {f.alias or name for name, f in fields.items()}
+
+
+def item_model(model: Any) -> Any:
+    """The model whose fields an answer has; an array answer (a RootModel of a list, as Open311
+    answers) by its items."""
+    model = resolve_model(model)
+    if getattr(model, "__pydantic_root_model__", False):
+        return typing.get_args(model.model_fields["root"].annotation)[0]
+    return model
+
+
+def test_the_document_is_valid_openapi_3_1(doc: dict[str, Any]) -> None:
+    validate(doc)
+    assert doc["openapi"].startswith("3.1")
+
+
+def test_every_route_of_the_app_is_one_operation_and_back(
+        doc: dict[str, Any], chalice_app: Any) -> None:
+    served = Counter((path, method) for path, methods in chalice_app.routes.items()
+                     for method in methods)
+    declared = Counter((r.path, r.method) for r in ROUTES)
+    documented = Counter((path, method) for path, method, _ in operations(doc))
+    assert declared == served, "a route is served without Resource.route, or not registered"
+    assert documented == declared
+    assert max(declared.values()) == 1
+
+
+def test_operation_ids_are_unique(doc: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in operations(doc)]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_operation_has_a_response_model_and_every_model_a_route(
+        doc: dict[str, Any]) -> None:
+    ids = {op["operationId"] for _, _, op in operations(doc)}
+    assert ids - set(openapi.RESPONSES) == set(), "routes without an entry in openapi.RESPONSES"
+    assert set(openapi.RESPONSES) - ids == set(), "openapi.RESPONSES entries without a route"
+    for table in (openapi.BODIES, openapi.EXTRA_RESPONSES, openapi.HEADERS):
+        assert set(table) <= ids
+
+
+def test_response_models_resolve_and_forbid_unknown_fields() -> None:
+    for op_id, entry in openapi.RESPONSES.items():
+        for model in openapi.success_models(entry, 200).values():
+            if model is not None and op_id != "get_openapi":
+                assert item_model(model).model_config.get("extra") == "forbid", op_id
+
+
+def test_success_answers_name_the_route_status_and_its_model(doc: dict[str, Any]) -> None:
+    for op_id, route in routes_by_id().items():
+        responses = operation(doc, op_id)["responses"]
+        assert str(route.status) in responses
+        for status, model in openapi.success_models(openapi.RESPONSES[op_id],
+                                                    route.status).items():
+            content = responses[str(status)].get("content", {})
+            if model is None:
+                assert content == {}
+                continue
+            schema = component(doc, content["application/json"]["schema"])
+            assert schema["title"] == resolve_model(model).__name__
+            if schema.get("type") == "array":
+                schema = component(doc, schema["items"])
+            assert set(schema["properties"]) == field_names(item_model(model))
+
+
+def test_request_bodies_are_the_routes_own_models(doc: dict[str, Any]) -> None:
+    for op_id, route in routes_by_id().items():
+        model = route.body if route.body is not None else openapi.BODIES.get(op_id)
+        body = operation(doc, op_id).get("requestBody")
+        if model is None:
+            assert body is None or "application/json" not in body["content"], op_id
+            continue
+        schema = component(doc, body["content"]["application/json"]["schema"])
+        fields = resolve_model(model).model_fields
+        assert set(schema["properties"]) == field_names(model), op_id
+        assert set(schema.get("required", ())) == {
+            f.alias or n for n, f in fields.items() if f.is_required()}
+
+
+def test_new_ticket_is_described_by_its_model(doc: dict[str, Any]) -> None:
+    from chalicelib.schemas.tickets import NewTicket
+
+    body = operation(doc, "create_ticket")["requestBody"]
+    assert body["required"] is True
+    schema = component(doc, body["content"]["application/json"]["schema"])
+    expected = NewTicket.model_json_schema(ref_template=openapi.REF)
+    assert schema["properties"] == expected["properties"]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["photos"]["maximum"] == 9
+
+
+def test_query_and_path_parameters(doc: dict[str, Any]) -> None:
+    for op_id, route in routes_by_id().items():
+        params = operation(doc, op_id).get("parameters", [])
+        path = {p["name"] for p in params if p["in"] == "path"}
+        query = {p["name"] for p in params if p["in"] == "query"}
+        assert path == set(re.findall(r"{(\w+)}", route.path)), op_id
+        assert all(p["required"] for p in params if p["in"] == "path")
+        expected = field_names(route.query) if route.query else set()
+        assert query == expected, op_id
+    listing = {p["name"]: p for p in operation(doc, "list_tickets")["parameters"]}
+    assert listing["limit"]["schema"]["maximum"] == 100
+    assert listing["status"]["schema"]["type"] == "string"
+
+
+def test_media_types_of_the_photo_and_unit_import_routes(doc: dict[str, Any]) -> None:
+    photo = operation(doc, "add_photo")
+    assert {"application/json", "image/jpeg", "image/png", "image/webp"} <= set(
+        photo["requestBody"]["content"])
+    assert photo["requestBody"]["required"] is False
+    assert {"201", "202"} <= set(photo["responses"])
+    units = operation(doc, "import_units")["requestBody"]["content"]
+    assert set(units) == {"application/json", "text/csv"}
+    assert component(doc, units["application/json"]["schema"])["title"] == "UnitBatch"
+
+
+def test_security_unless_public(doc: dict[str, Any]) -> None:
+    scheme = doc["components"]["securitySchemes"][openapi.SECURITY_SCHEME]
+    assert scheme == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    for op_id, route in routes_by_id().items():
+        op = operation(doc, op_id)
+        if route.public:
+            assert op["security"] == [] and "401" not in op["responses"], op_id
+        else:
+            assert op["security"] == [{openapi.SECURITY_SCHEME: []}], op_id
+            assert "401" in op["responses"], op_id
+    assert operation(doc, "get_openapi")["security"] == []
+
+
+def test_error_answers_use_the_error_body(doc: dict[str, Any]) -> None:
+    for _, _, op in operations(doc):
+        for status, answer in op["responses"].items():
+            if int(status) >= 400:
+                schema = answer["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+    for op_id in ("acknowledge", "resolve", "reopen", "close", "reject", "duplicate", "comment"):
+        assert {"400", "401", "403", "404", "409", "413", "415"} <= set(
+            operation(doc, op_id)["responses"]), op_id
+    created = operation(doc, "create_ticket")["responses"]
+    assert {"400", "401", "403", "409", "413", "415", "422", "429"} <= set(created)
+    assert "Retry-After" in created["429"]["headers"]
+    assert "400" in operation(doc, "list_tickets")["responses"]
+    assert "409" not in operation(doc, "get_ticket")["responses"]
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_no_dangling_refs(doc: dict[str, Any]) -> None:
+    found = set(refs(doc))
+    assert found
+    for ref in found:
+        assert ref.startswith("#/components/schemas/"), ref
+        assert ref.rsplit("/", 1)[-1] in doc["components"]["schemas"], ref
+
+
+def test_tags_are_the_first_path_segment(doc: dict[str, Any]) -> None:
+    assert operation(doc, "get_ticket")["tags"] == ["tickets"]
+    assert operation(doc, "list_categories")["tags"] == ["communities"]
+    assert operation(doc, "get_openapi")["tags"] == ["openapi"]
+    assert {t["name"] for t in doc["tags"]} == {
+        tag for _, _, op in operations(doc) for tag in op["tags"]}
+
+
+def test_a_view_serving_two_methods_gets_two_operation_ids() -> None:
+    base = dict(path="/things/{thing_id}", name="thing", summary="A thing", public=False,
+                body=None, query=None, status=200, content_types=("application/json",))
+    routes = [RouteSpec(method="GET", **base), RouteSpec(method="PUT", **base)]
+    doc = openapi.document(routes, responses={})
+    item = doc["paths"]["/things/{thing_id}"]
+    assert (item["get"]["operationId"], item["put"]["operationId"]) == ("thing_get", "thing_put")
+    assert "content" not in item["get"]["responses"]["200"]
+    validate(doc)
+
+
+def test_statuses_a_route_declares_are_documented() -> None:
+    route = RouteSpec(path="/things", method="DELETE", name="drop", summary="Drop", public=True,
+                      body=None, query=None, status=204, content_types=("application/json",),
+                      responses={429: "Slow down", 304: "Unchanged"})
+    answers = openapi.document([route], responses={"drop": None})["paths"]["/things"]["delete"]
+    assert set(answers["responses"]) == {"204", "304", "409", "429"}
+    assert answers["responses"]["429"]["description"] == "Slow down"
+    assert "content" not in answers["responses"]["304"]
+    assert answers["security"] == []
+
+
+def test_importing_the_document_module_leaves_pydantic_unloaded() -> None:
+    code = ("import sys, chalicelib.openapi, chalicelib.api.docs; "
+            "sys.exit('pydantic' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -79,9 +79,12 @@ def advance(ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
     """
     now = now or utcnow()
     ticket = _read(ticket_id)
-    if ticket.status not in lifecycle.OPEN_STATUSES or ticket.next_check_at is None:
+    if ticket.next_check_at is None or parse_iso(ticket.next_check_at) > now:
         return _answer(ticket)
-    if parse_iso(ticket.next_check_at) > now:
+    if ticket.status == lifecycle.RESOLVED and ticket.sla_phase == sla.AUTO_CLOSE:
+        _commit(ticket, _auto_close(ticket, now))
+        return _answer(_read(ticket_id))
+    if ticket.status not in lifecycle.OPEN_STATUSES:
         return _answer(ticket)
     checkpoints = [str(c) for c in ticket.sla_checkpoints]
     stage = _reached(checkpoints, int(ticket.sla_stage), now)
@@ -137,13 +140,22 @@ def _final_breach(ticket: Ticket, now: datetime) -> Step:
                 stats.on_final_breach(ticket), _event(ticket, now, "breached", note))
 
 
-def _event(ticket: Ticket, now: datetime, action: str, note: str) -> TicketEvent:
+def _auto_close(ticket: Ticket, now: datetime) -> Step:
+    note = "办结 7 天内未确认，自动结案"
+    return Step([Ticket.status.set(lifecycle.CLOSED), Ticket.closed_at.set(iso(now)),
+                 Ticket.updated_at.set(iso(now)), *sla.stop_actions()],
+                event=_event(ticket, now, "close", note, to_status=lifecycle.CLOSED))
+
+
+def _event(ticket: Ticket, now: datetime, action: str, note: str,
+           to_status: str | None = None) -> TicketEvent:
     at = iso(now)
     event_id = new_id("ev_")
     return TicketEvent(*TicketEvent.key(ticket.ticket_id, at, event_id),
                        ticket_id=ticket.ticket_id, event_id=event_id, at=at, actor_id=None,
                        actor_name=None, actor_role="system", action=action, note=note,
-                       public=True, from_status=ticket.status, to_status=ticket.status)
+                       public=True, from_status=ticket.status,
+                       to_status=to_status or ticket.status)
 
 
 def _commit(ticket: Ticket, step: Step) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from pynamodb.exceptions import DoesNotExist
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from chalicelib.schemas.sla import SlaPolicyDoc
 
 Phase = Literal["respond", "resolve"]
+AUTO_CLOSE = "close"
+AUTO_CLOSE_AFTER = timedelta(days=7)
 DUE_SHARDS = 4
 RESPONSIBLE = ("property", "community", "street")
 LAST_LEVEL = 2
@@ -146,8 +148,17 @@ def in_time(ticket: Ticket, now: datetime) -> bool:
     return int(ticket.escalation_level) == 0 and (due is None or now <= due)
 
 
+def auto_close_actions(ticket_id: str, resolved: datetime) -> list[Any]:
+    """After a resolution the only checkpoint left is the automatic close, 7 days later, unless
+    the reporter confirms or reopens first."""
+    at = iso(resolved + AUTO_CLOSE_AFTER)
+    return [Ticket.sla_phase.set(AUTO_CLOSE), Ticket.sla_checkpoints.set([at]),
+            Ticket.sla_stage.set(0), Ticket.next_check_at.set(at),
+            Ticket.gsi5pk.set(due_partition(ticket_id)), Ticket.gsi5sk.set(f"{at}#{ticket_id}")]
+
+
 def current_due(ticket: Ticket) -> datetime | None:
-    if not ticket.sla_phase or not ticket.sla_checkpoints:
+    if ticket.sla_phase not in ("respond", "resolve") or not ticket.sla_checkpoints:
         return None
     return parse_iso(str(ticket.sla_checkpoints[-1]))
 
@@ -160,7 +171,7 @@ def live(ticket: Ticket, now: datetime) -> dict[str, Any]:
     return {
         "level": level,
         "responsible": RESPONSIBLE[min(level, LAST_LEVEL)],
-        "phase": ticket.sla_phase,
+        "phase": ticket.sla_phase if due else None,
         "due_at": iso(due) if due else None,
         "remaining_s": remaining,
         "breached": bool(ticket.breached_final) or (remaining is not None and remaining < 0),

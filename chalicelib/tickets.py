@@ -460,7 +460,8 @@ def _resolve(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     change = _first_response(t, now, stays_open=False)
     change.actions += [Ticket.resolved_at.set(iso(now)),
                        Ticket.resolved_in_time.set(sla.in_time(t, now)),
-                       Ticket.resolved_at_level.set(int(t.sla_level)), *_leaving_open(t)]
+                       Ticket.resolved_at_level.set(int(t.sla_level)),
+                       *sla.auto_close_actions(t.ticket_id, now)]
     change.bumps += stats.on_resolve(t, now, t.timezone)
     change.note, change.tell_followers = doc.note, f"工单已办结：{doc.note}"
     return change
@@ -498,7 +499,8 @@ def _reopen(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
 
 
 def _close(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
-    actions = [Ticket.closed_at.set(iso(now)), Ticket.rating.set(doc.rating)]
+    actions = [Ticket.closed_at.set(iso(now)), Ticket.rating.set(doc.rating),
+               *sla.stop_actions()]
     if doc.comment:
         actions.append(Ticket.rating_comment.set(doc.comment))
     return Change(actions, stats.on_rating(t, now, t.timezone, doc.rating), doc.comment)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
 from infra.local.dispatch import Dispatcher
+from infra.local.worker import Worker
 
 log = logging.getLogger("fanglin.local.poller")
 
@@ -43,7 +43,7 @@ def failed_ids(result: Any) -> set[str]:
             if isinstance(f, dict)}
 
 
-class SqsPoller:
+class SqsPoller(Worker):
     """A thread that feeds one queue to one function of a dispatcher."""
 
     def __init__(self, sqs: Any, queue_url: str, function: str, dispatcher: Dispatcher,
@@ -57,20 +57,7 @@ class SqsPoller:
         self._region = region
         self._batch_size = batch_size
         self._wait_s = wait_s
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sqs-{function}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stopping.set()
-
-    def stop(self, timeout_s: float = 5) -> None:
-        """Stop and wait for the batch in flight (at most one long poll plus one delivery)."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
+        super().__init__(f"sqs-{function}")
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from infra.local.dispatch import ACCOUNT_ID, Dispatcher
+from infra.local.worker import Worker
 
 log = logging.getLogger("fanglin.local.schedule")
 RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
@@ -63,7 +63,7 @@ def scheduled_event(rule: str, region: str, at: datetime) -> dict[str, Any]:
     }
 
 
-class ScheduleRunner:
+class ScheduleRunner(Worker):
     """One thread that runs every schedule, the first time one period after ``start()``."""
 
     def __init__(self, schedules: list[Schedule], dispatcher: Dispatcher, region: str,
@@ -72,21 +72,11 @@ class ScheduleRunner:
         self._dispatcher = dispatcher
         self._region = region
         self._rule_prefix = rule_prefix
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="schedules", daemon=True)
+        super().__init__("schedules")
 
     def start(self) -> None:
         if self._schedules:
-            self._thread.start()
-
-    def request_stop(self) -> None:
-        self._stopping.set()
-
-    def stop(self, timeout_s: float = 5) -> None:
-        """Stop and wait for a handler in flight."""
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
+            super().start()
 
     def _run(self) -> None:
         now = time.monotonic()

@@ -107,13 +107,18 @@ def test_sweep_reads_only_due_tickets(api):
     assert escalation.due_tickets(moment) == []
 
 
-def test_closed_tickets_leave_the_due_index(api):
+def test_resolution_stops_the_sla_clock(api):
     tid = new_ticket(api)["ticket"]["ticket_id"]
     api.post(f"/tickets/{tid}/resolve", "wuye", {"note": "done"})
     t = stored(tid)
-    assert t.gsi5pk is None and t.next_check_at is None
+    assert t.sla_phase == "close" and t.next_check_at == iso(parse_iso(t.resolved_at)
+                                                             + timedelta(days=7))
     assert t.resolved_in_time is True and int(t.resolved_at_level) == 0
-    assert escalation.advance(tid, created(tid) + timedelta(days=9))["done"] is True
+    assert api.get(f"/tickets/{tid}", "lin").json["sla"]["due_at"] is None
+    assert escalation.advance(tid, created(tid) + timedelta(days=1))["done"] is True
+    rejected = new_ticket(api)["ticket"]["ticket_id"]
+    api.post(f"/tickets/{rejected}/reject", "chen", {"reason": "no"})
+    assert stored(rejected).gsi5pk is None
 
 
 def test_reopen_starts_a_new_cycle_and_workflow(api, aws):
@@ -160,3 +165,32 @@ def test_sla_policy_access_and_validation(api):
     assert api.call("PUT", "/communities/jinxiu/sla-policy", "chen", bad).status_code == 400
     hours = dict(policy, clock="working_hours")
     assert api.call("PUT", "/communities/jinxiu/sla-policy", "chen", hours).status_code == 400
+
+
+def test_resolved_ticket_closes_itself_after_seven_days(api):
+    tid = new_ticket(api)["ticket"]["ticket_id"]
+    api.post(f"/tickets/{tid}/resolve", "wuye", {"note": "done"})
+    resolved = parse_iso(stored(tid).resolved_at)
+    assert escalation.due_tickets(resolved + timedelta(days=6)) == []
+    assert escalation.due_tickets(resolved + timedelta(days=7)) == [tid]
+    escalation.sweep(resolved + timedelta(days=7, seconds=1))
+    view = api.get(f"/tickets/{tid}", "lin").json
+    assert view["status"] == "closed" and view["rating"] is None
+    assert view["timeline"][-1]["action"] == "close" and view["timeline"][-1]["actor"] == {
+        "role": "system"}
+    assert stored(tid).gsi5pk is None
+    body = api.get("/communities/jinxiu/stats", "chen").json
+    assert body["handled"] == 1 and body["open"] == 0
+
+
+def test_confirmed_or_reopened_tickets_do_not_close_themselves(api):
+    confirmed = new_ticket(api)["ticket"]["ticket_id"]
+    reopened = new_ticket(api)["ticket"]["ticket_id"]
+    for tid in (confirmed, reopened):
+        api.post(f"/tickets/{tid}/resolve", "wuye", {"note": "done"})
+    api.post(f"/tickets/{confirmed}/close", "lin", {"rating": 5})
+    api.post(f"/tickets/{reopened}/reopen", "lin", {"note": "not fixed"})
+    assert stored(confirmed).gsi5pk is None
+    later = parse_iso(stored(reopened).created_at) + timedelta(days=7, hours=1)
+    escalation.advance(reopened, later)
+    assert stored(reopened).status == "acknowledged"

@@ -152,7 +152,8 @@ def auto_close_actions(ticket_id: str, resolved: datetime) -> list[Any]:
     """After a resolution the only checkpoint left is the automatic close, 7 days later, unless
     the reporter confirms or reopens first."""
     at = iso(resolved + AUTO_CLOSE_AFTER)
-    return [Ticket.sla_phase.set(AUTO_CLOSE), Ticket.sla_checkpoints.set([at]),
+    checkpoints: list[Any] = [at]
+    return [Ticket.sla_phase.set(AUTO_CLOSE), Ticket.sla_checkpoints.set(checkpoints),
             Ticket.sla_stage.set(0), Ticket.next_check_at.set(at),
             Ticket.gsi5pk.set(due_partition(ticket_id)), Ticket.gsi5sk.set(f"{at}#{ticket_id}")]
 

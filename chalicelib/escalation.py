@@ -53,12 +53,6 @@ def seconds_until_check(ticket_id: str, now: datetime | None = None) -> float:
     return max(0.0, (parse_iso(ticket.next_check_at) - (now or utcnow())).total_seconds())
 
 
-def _timezone(ticket: Ticket) -> str:
-    from chalicelib import directory
-
-    return directory.get_community(ticket.community_id).timezone
-
-
 @dataclass
 class Step:
     """What one checkpoint does: ticket actions, notifications, counters, a timeline entry, and
@@ -129,7 +123,7 @@ def _escalate(ticket: Ticket, now: datetime) -> Step:
     first = int(ticket.escalation_level) == 0
     return Step(actions, inbox.for_parties(ticket, [level, 0], "escalated", note, now,
                                            level=level),
-                stats.on_escalation(ticket, now, _timezone(ticket), first),
+                stats.on_escalation(ticket, now, ticket.timezone, first),
                 _event(ticket, now, "escalated", note), note)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.ids import new_id
 from chalicelib.models import Follower, Notification
+from chalicelib.paging import decode_cursor, encode_cursor
 from chalicelib.timeutil import iso
 
 if TYPE_CHECKING:
@@ -80,8 +81,6 @@ def audiences(caller: Caller) -> list[str]:
 
 def read(caller: Caller, limit: int = 20, before: str | None = None) -> dict[str, Any]:
     """The caller's notifications, newest first, merged across their audiences."""
-    from chalicelib.tickets import decode_cursor, encode_cursor
-
     bound = decode_cursor(before) if before else None
     streams = []
     for audience in audiences(caller):

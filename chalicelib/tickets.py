@@ -1,9 +1,7 @@
 """Tickets: reporting, seeing, listing and moving a problem through its lifecycle."""
 from __future__ import annotations
 
-import base64
 import heapq
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +24,7 @@ from chalicelib.errors import (
 from chalicelib.ids import new_id
 from chalicelib.models import Follower, Ticket, TicketEvent, transaction
 from chalicelib.models.base import is_conditional_failure, sort_key
+from chalicelib.paging import decode_cursor, encode_cursor
 from chalicelib.timeutil import iso, parse_iso, utcnow
 from chalicelib.visibility import REPORTER_ROLES, Viewer, get_ticket_item, load_visible, viewer
 
@@ -260,23 +259,6 @@ def _represent_event(e: TicketEvent, ticket: Ticket, relation: str) -> dict[str,
 
 # --- listing --------------------------------------------------------------------------------
 
-def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"k": key}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """Raises InvalidInputError for a cursor this API did not make."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)["k"]
-        if not isinstance(key, str) or "#" not in key:
-            raise ValueError(key)
-        return key
-    except (ValueError, KeyError, TypeError) as err:
-        raise InvalidInputError("invalid cursor", [{"field": "cursor", "message": "invalid"}]
-                                ) from err
-
-
 def _sources(v: Viewer, q: docs.TicketQuery) -> list[tuple[Any, str]]:
     c, s = v.caller, v.scope
     if q.mine:
@@ -447,10 +429,6 @@ def _first_response(t: Ticket, now: datetime, stays_open: bool) -> Change:
     return change
 
 
-def _leaving_open(t: Ticket) -> list[Any]:
-    return sla.stop_actions()
-
-
 def _acknowledge(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     return Change(note=doc.note, tell_followers="物业已受理您的工单").add(
         _first_response(t, now, stays_open=True))
@@ -469,7 +447,7 @@ def _resolve(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
 
 def _reject(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     change = _first_response(t, now, stays_open=False)
-    change.actions += _leaving_open(t)
+    change.actions += sla.stop_actions()
     change.bumps += stats.on_dismiss(t, now, t.timezone, "rejected")
     change.note, change.tell_followers = doc.reason, f"工单未予受理：{doc.reason}"
     return change
@@ -478,7 +456,7 @@ def _reject(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
 def _duplicate(v: Viewer, t: Ticket, doc: Any, now: datetime) -> Change:
     original = _duplicate_target(v, t, doc.duplicate_of)
     change = _first_response(t, now, stays_open=False)
-    change.actions += [Ticket.duplicate_of.set(original.ticket_id), *_leaving_open(t)]
+    change.actions += [Ticket.duplicate_of.set(original.ticket_id), *sla.stop_actions()]
     change.bumps += stats.on_dismiss(t, now, t.timezone, "duplicates")
     change.note = doc.reason or f"duplicate of {original.ticket_id}"
     return change

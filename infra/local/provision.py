@@ -154,7 +154,7 @@ def placeholder_zip() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("app.py", "def handler(event, context):\n"
-                                   "    raise RuntimeError('the local stack runs this in-process')\n")
+                                   "    raise RuntimeError('runs in-process')\n")
     return out.getvalue()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import REQUIRED
 from chalicelib.models.base import (
     IDEMPOTENCY_TABLE_DEFINITION,
     IDEMPOTENCY_TTL_ATTRIBUTE,
@@ -32,13 +33,7 @@ from tests.infra.conftest import STAGE, Synthesized
 from tests.infra.helpers import as_list, dependency_order, lint_errors, render, strings
 
 ENVIRONMENT = (
-    "FANGLIN_TABLE",
-    "IDEMPOTENCY_TABLE",
-    "UPLOAD_BUCKET",
-    "MEDIA_BUCKET",
-    "ESCALATION_STATE_MACHINE_ARN",
-    "AUTH_ISSUER",
-    "AUTH_AUDIENCE",
+    *REQUIRED,
     "AUTH_TOKEN_USE",
     "TICKETS_PER_HOUR",
     "URL_TTL_S",

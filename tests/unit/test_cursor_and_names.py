@@ -3,7 +3,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.errors import InvalidInputError
-from chalicelib.tickets import decode_cursor, encode_cursor, mask_name
+from chalicelib.paging import decode_cursor, encode_cursor
+from chalicelib.tickets import mask_name
 
 
 @given(st.text(min_size=1, max_size=80).map(lambda s: f"2026-11-28T00:00:00.000Z#{s}"))

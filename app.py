@@ -1,7 +1,16 @@
 from chalice import Chalice
 
-from chalicelib import handlers, observability
-from chalicelib.api import categories, directory, docs, inbox, me, open311, photos, sla, tickets
+from chalicelib.core import observability
+from chalicelib.directory import category_routes as categories
+from chalicelib.directory import me_routes as me
+from chalicelib.directory import routes as directory
+from chalicelib.inbox import routes as inbox
+from chalicelib.tickets import handlers
+from chalicelib.tickets import open311_routes as open311
+from chalicelib.tickets import photo_routes as photos
+from chalicelib.tickets import routes as tickets
+from chalicelib.tickets import sla_routes as sla
+from chalicelib.web import docs
 
 app = Chalice(app_name="fanglin", configure_logs=False)
 app.api.binary_types.extend(["image/webp", "image/*"])

@@ -28,8 +28,8 @@ def embedded_aws() -> Iterator[Any]:
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
         del os.environ[name]
     os.environ.update(BENCH_ENV)
-    from chalicelib import clients, config
-    from chalicelib.models.base import reset_connections
+    from chalicelib.core import clients, config
+    from chalicelib.core.db import reset_connections
 
     with mock_aws():
         config.reset()

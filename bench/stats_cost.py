@@ -31,7 +31,7 @@ class FakeTicket:
 
 
 def bumps_for(community_id: str, count: int, start: datetime) -> list[tuple[Any, Any]]:
-    from chalicelib import stats
+    from chalicelib.tickets import stats
 
     rng = random.Random(count)
     out = []
@@ -52,8 +52,8 @@ def bumps_for(community_id: str, count: int, start: datetime) -> list[tuple[Any,
 def write(community_id: str, count: int, start: datetime) -> None:
     from pynamodb.attributes import NumberAttribute
 
-    from chalicelib import stats
-    from chalicelib.models import StatsBucket
+    from chalicelib.tickets import stats
+    from chalicelib.tickets.models import StatsBucket
 
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for ticket, bumps in bumps_for(community_id, count, start):
@@ -69,9 +69,10 @@ def write(community_id: str, count: int, start: datetime) -> None:
 
 def main() -> None:
     from bench.harness import DynamoMeter, embedded_aws
-    from chalicelib import directory, stats
-    from chalicelib.auth import Caller
-    from chalicelib.schemas.directory import NewCommunity
+    from chalicelib.directory import service as directory
+    from chalicelib.directory.schemas import NewCommunity
+    from chalicelib.identity.tokens import Caller
+    from chalicelib.tickets import stats
 
     admin = Caller("bench", "bench", None, frozenset({"admin"}), None)
     start = datetime.now(timezone.utc) - timedelta(days=DAYS)

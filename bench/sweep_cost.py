@@ -14,10 +14,10 @@ OVERDUE = 50
 
 
 def seed(open_count: int, overdue: int, now: datetime) -> None:
-    from chalicelib import sla
-    from chalicelib.ids import new_id
-    from chalicelib.models import Ticket
-    from chalicelib.timeutil import iso
+    from chalicelib.core.ids import new_id
+    from chalicelib.core.timeutil import iso
+    from chalicelib.tickets import sla
+    from chalicelib.tickets.models import Ticket
 
     with Ticket.batch_write() as batch:
         for n in range(open_count):
@@ -38,7 +38,7 @@ def main(open_count: int = OPEN, overdue: int = OVERDUE) -> None:
     import boto3
 
     from bench.harness import DynamoMeter, embedded_aws
-    from chalicelib import escalation
+    from chalicelib.tickets import escalation
 
     now = datetime.now(timezone.utc)
     with embedded_aws() as settings:

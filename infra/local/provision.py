@@ -7,15 +7,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.auth import ROLES
-from chalicelib.config import Settings
-from chalicelib.models.base import (
+from chalicelib.core.config import Settings
+from chalicelib.core.db import (
     IDEMPOTENCY_TABLE_DEFINITION,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     TTL_ATTRIBUTE,
     table_definition,
 )
-from chalicelib.photos import UPLOAD_PREFIX
+from chalicelib.identity.tokens import ROLES
+from chalicelib.tickets.photos import UPLOAD_PREFIX
 
 PHOTO_QUEUE = "fanglin-photo-events"
 PHOTO_DLQ = "fanglin-photo-events-dlq"

@@ -19,9 +19,9 @@ def seed_users(cognito: Any, pool: provision.UserPool, data: dict[str, Any] = DE
 
 def seed_directory(data: dict[str, Any] = DEMO) -> None:
     """Streets, communities, companies, estates with buildings and units, then grids."""
-    from chalicelib import directory
-    from chalicelib.auth import Caller
-    from chalicelib.schemas import directory as docs
+    from chalicelib.directory import schemas as docs
+    from chalicelib.directory import service as directory
+    from chalicelib.identity.tokens import Caller
 
     admin = Caller(user_id="seed", name="seed", phone=None, roles=frozenset({"admin"}),
                    community_id=None)

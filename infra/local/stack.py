@@ -130,8 +130,9 @@ def apply_environment(values: Mapping[str, str]) -> None:
     time.tzset()
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    from chalicelib import auth, clients, config
-    from chalicelib.models import base
+    from chalicelib.core import clients, config
+    from chalicelib.core import db as base
+    from chalicelib.identity import tokens as auth
 
     config.reset()
     clients.reset()
@@ -206,7 +207,7 @@ class LocalStack:
         response.raise_for_status()
 
     def _provision(self) -> provision.UserPool:
-        from chalicelib.config import get_settings
+        from chalicelib.core.config import get_settings
         from infra.local import seed
 
         cognito, s3, sqs = (self._client(s) for s in ("cognito-idp", "s3", "sqs"))

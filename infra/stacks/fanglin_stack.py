@@ -25,7 +25,7 @@ from chalice.cdk import Chalice
 from chalice.config import Config
 from constructs import Construct
 
-from chalicelib.models.base import (
+from chalicelib.core.db import (
     IDEMPOTENCY_TABLE_DEFINITION,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     TTL_ATTRIBUTE,

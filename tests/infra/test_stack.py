@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import REQUIRED
-from chalicelib.models.base import (
+from chalicelib.core.config import REQUIRED
+from chalicelib.core.db import (
     IDEMPOTENCY_TABLE_DEFINITION,
     IDEMPOTENCY_TTL_ATTRIBUTE,
     TTL_ATTRIBUTE,
@@ -502,13 +502,13 @@ def test_only_the_api_starts_executions_of_that_state_machine(
 
 def test_sweep_runs_every_minute(synthesized: Synthesized) -> None:
     sweep = chalice_functions(synthesized)[function_logical_id(ESCALATION_SWEEP)]["Properties"]
-    assert sweep["Handler"] == "chalicelib.handlers.escalation_sweep"
+    assert sweep["Handler"] == "chalicelib.tickets.handlers.escalation_sweep"
     [event] = sweep["Events"].values()
     assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 minute)"}}
     # A sweep finishes before the next one starts.
     assert sweep["Timeout"] < 60
     task = chalice_functions(synthesized)[function_logical_id(ESCALATION_TASK)]["Properties"]
-    assert task["Handler"] == "chalicelib.handlers.escalation_task"
+    assert task["Handler"] == "chalicelib.tickets.handlers.escalation_task"
     assert "Events" not in task
 
 

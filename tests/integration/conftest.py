@@ -12,9 +12,10 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib import auth, clients, config
-from chalicelib.auth import Caller
-from chalicelib.models.base import reset_connections
+from chalicelib.core import clients, config
+from chalicelib.core.db import reset_connections
+from chalicelib.identity import tokens as auth
+from chalicelib.identity.tokens import Caller
 from tests.tokens import Issuer, new_key
 
 ADMIN = Caller(user_id="seed-admin", name="seed", phone=None, roles=frozenset({"admin"}),
@@ -58,8 +59,8 @@ def aws(issuer: Issuer) -> Iterator[dict[str, Any]]:
 @pytest.fixture
 def world(aws: dict[str, Any]) -> dict[str, Any]:
     """Two communities: jinxiu (two estates of one company, two grids) and longxing."""
-    from chalicelib import directory
-    from chalicelib.schemas import directory as d
+    from chalicelib.directory import schemas as d
+    from chalicelib.directory import service as directory
 
     directory.create_community(ADMIN, d.NewCommunity(
         community_id="jinxiu", name="锦绣社区", street_id="xinqiao", street_name="新桥街道"))

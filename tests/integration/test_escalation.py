@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 import boto3
 import pytest
 
-from chalicelib import escalation
-from chalicelib.models import Ticket
-from chalicelib.timeutil import iso, iso_ceil_second, parse_iso
+from chalicelib.core.timeutil import iso, iso_ceil_second, parse_iso
+from chalicelib.tickets import escalation
+from chalicelib.tickets.models import Ticket
 from tests.integration.conftest import new_ticket
 
 MINUTE = timedelta(minutes=1)

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app import app
-from chalicelib.api.routing import ROUTES
+from chalicelib.web.routing import ROUTES
 from tests.tokens import new_key
 
 

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from chalicelib import observability
+from chalicelib.core import observability
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from chalicelib import escalation, photos
-from chalicelib.timeutil import iso
+from chalicelib.core.timeutil import iso
+from chalicelib.tickets import escalation, photos
 from tests.integration.conftest import Api, jpeg_bytes, new_ticket
 
 ROOT = "/open311/v2"

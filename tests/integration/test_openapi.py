@@ -10,8 +10,9 @@ import boto3
 import jsonschema
 import pytest
 
-from chalicelib import openapi, photos
-from chalicelib.api.routing import resolve_model
+from chalicelib.tickets import photos
+from chalicelib.web import openapi
+from chalicelib.web.routing import resolve_model
 from tests.integration.conftest import Api, jpeg_bytes, new_ticket
 
 NEW_TICKET = {"category": "public_area", "description": "楼道堆放杂物",
@@ -150,7 +151,7 @@ def test_error_answers_are_documented_error_bodies(api: Api, doc: dict[str, Any]
 
 def test_rate_limited_answer_is_documented(api: Api, doc: dict[str, Any],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import config
+    from chalicelib.core import config
 
     monkeypatch.setenv("TICKETS_PER_HOUR", "1")
     config.reset()

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from chalicelib import escalation, tickets
-from chalicelib.auth import Caller
-from chalicelib.models import Ticket
-from chalicelib.schemas import tickets as docs
+from chalicelib.identity.tokens import Caller
+from chalicelib.tickets import escalation
+from chalicelib.tickets import schemas as docs
+from chalicelib.tickets import service as tickets
+from chalicelib.tickets.models import Ticket
 from tests.integration.conftest import new_ticket
 
 WUYE = Caller("wuye", "物业", None, frozenset({"property"}), "jinxiu")

@@ -6,10 +6,11 @@ import boto3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import escalation, stats, tickets
-from chalicelib.auth import Caller
-from chalicelib.models import Ticket
-from chalicelib.schemas import tickets as docs
+from chalicelib.identity.tokens import Caller
+from chalicelib.tickets import escalation, stats
+from chalicelib.tickets import schemas as docs
+from chalicelib.tickets import service as tickets
+from chalicelib.tickets.models import Ticket
 from tests.integration.conftest import new_ticket
 
 LIN = Caller("lin", "林小梅", None, frozenset({"resident", "owner"}), "jinxiu")

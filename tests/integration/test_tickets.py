@@ -80,7 +80,7 @@ def test_only_residents_report(api):
 
 def test_rate_limit_answers_429_with_retry_after(api, aws, monkeypatch):
     monkeypatch.setenv("TICKETS_PER_HOUR", "2")
-    from chalicelib import config
+    from chalicelib.core import config
 
     config.reset()
     new_ticket(api)

@@ -3,9 +3,9 @@ import time
 import jwt
 import pytest
 
-from chalicelib.auth import Caller, TokenVerifier, authenticate
-from chalicelib.config import AuthSettings
-from chalicelib.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.core.config import AuthSettings
+from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.identity.tokens import Caller, TokenVerifier, authenticate
 from tests.tokens import Issuer, new_key
 
 ISSUER = "https://cognito-idp.example/pool"

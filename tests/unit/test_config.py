@@ -1,7 +1,7 @@
 import pytest
 
-from chalicelib.config import load_settings
-from chalicelib.errors import ConfigurationError
+from chalicelib.core.config import load_settings
+from chalicelib.core.errors import ConfigurationError
 
 BASE = {"FANGLIN_TABLE": "t", "IDEMPOTENCY_TABLE": "i", "UPLOAD_BUCKET": "u", "MEDIA_BUCKET": "m",
         "ESCALATION_STATE_MACHINE_ARN": "arn:aws:states:cn-north-1:1:stateMachine:x",

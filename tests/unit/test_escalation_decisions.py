@@ -6,10 +6,10 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import sla, stats
-from chalicelib.escalation import _reached
-from chalicelib.schemas.sla import default_policy
-from chalicelib.timeutil import iso, iso_ceil_second
+from chalicelib.core.timeutil import iso, iso_ceil_second
+from chalicelib.tickets import sla, stats
+from chalicelib.tickets.escalation import _reached
+from chalicelib.tickets.sla_policy import default_policy
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageCms, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
-from chalicelib.images import (
+from chalicelib.tickets.images import (
     ACCEPTED_TYPES,
     DISPLAY_EDGE,
     MAX_PIXELS,

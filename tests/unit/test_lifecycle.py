@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import lifecycle
-from chalicelib.errors import InvalidTransitionError
+from chalicelib.core.errors import InvalidTransitionError
+from chalicelib.tickets import lifecycle
 
 ALLOWED = {
     ("acknowledge", "submitted"): "acknowledged",

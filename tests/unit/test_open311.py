@@ -6,10 +6,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib import lifecycle, open311
-from chalicelib.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
-from chalicelib.schemas.open311 import NewRequest, RequestQuery
-from chalicelib.schemas.sla import CategoryOverride, LevelTarget, SlaPolicyDoc, default_policy
+from chalicelib.core.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
+from chalicelib.tickets import lifecycle, open311
+from chalicelib.tickets.open311_schemas import NewRequest, RequestQuery
+from chalicelib.tickets.sla_policy import (
+    CategoryOverride,
+    LevelTarget,
+    SlaPolicyDoc,
+    default_policy,
+)
 
 FORM = open311.FORM
 CTX = open311.Context(service_name="楼道与公共区域",

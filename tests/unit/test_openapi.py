@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from chalicelib import openapi
-from chalicelib.api.routing import ROUTES, RouteSpec, resolve_model
+from chalicelib.web import openapi
+from chalicelib.web.routing import ROUTES, RouteSpec, resolve_model
 
 ROUTE_METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -133,7 +133,7 @@ def test_request_bodies_are_the_routes_own_models(doc: dict[str, Any]) -> None:
 
 
 def test_new_ticket_is_described_by_its_model(doc: dict[str, Any]) -> None:
-    from chalicelib.schemas.tickets import NewTicket
+    from chalicelib.tickets.schemas import NewTicket
 
     body = operation(doc, "create_ticket")["requestBody"]
     assert body["required"] is True
@@ -249,6 +249,6 @@ def test_statuses_a_route_declares_are_documented() -> None:
 
 
 def test_importing_the_document_module_leaves_pydantic_unloaded() -> None:
-    code = ("import sys, chalicelib.openapi, chalicelib.api.docs; "
+    code = ("import sys, chalicelib.web.openapi, chalicelib.web.docs; "
             "sys.exit('pydantic' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

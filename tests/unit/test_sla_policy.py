@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.schemas.sla import SlaPolicyDoc, default_policy
+from chalicelib.tickets.sla_policy import SlaPolicyDoc, default_policy
 
 UTC = timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")

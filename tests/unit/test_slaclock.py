@@ -5,7 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.slaclock import Calendar, add_minutes, is_working_day, working_minutes_between
+from chalicelib.tickets.slaclock import (
+    Calendar,
+    add_minutes,
+    is_working_day,
+    working_minutes_between,
+)
 
 UTC = timezone.utc
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,1 +1,0 @@
-"""Request documents (pydantic). They validate input and describe it in the OpenAPI document."""

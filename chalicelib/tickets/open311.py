@@ -1,0 +1,463 @@
+"""Open311 GeoReport v2 (JSON) over tickets: a service is a ticket category of a community, a
+service request is a ticket, a jurisdiction is a community.
+
+The mapping is pure (a ticket view → an Open311 request; form or JSON fields → ``NewTicket``);
+the operations below it go through ``tickets.create_ticket``, ``list_tickets`` and
+``get_ticket``, so every rule of the ticket domain (scope, validation, rate limit, SLA, workflow,
+idempotency) applies unchanged, and read names from the directory and the SLA policy.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.core.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
+from chalicelib.core.timeutil import parse_iso
+from chalicelib.directory import service as directory
+from chalicelib.directory.models import Company
+from chalicelib.identity.tokens import Caller
+from chalicelib.tickets import lifecycle, sla
+from chalicelib.tickets import service as tickets
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from chalicelib.directory.models import Community, Estate
+    from chalicelib.tickets import open311_schemas as docs
+    from chalicelib.tickets.schemas import NewTicket
+    from chalicelib.tickets.sla_policy import SlaPolicyDoc
+
+ROOT = "/open311/v2"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-28T00:00:00Z"
+CONTACT = "芳邻 Fanglin, run by your community office (社区居委会)"
+KEY_SERVICE = ("No API keys: send an OpenID Connect ID token as 'Authorization: Bearer <token>' "
+               "(see /openapi.json); api_key is ignored")
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+OPEN, CLOSED = "open", "closed"
+MAX_REQUESTS = 100
+MAX_PAGES = 5
+MAX_FIELDS = 50
+UNSUPPORTED = {
+    "media_url": "not supported: upload photos with POST /tickets/{service_request_id}/photos",
+    "attribute": "services have no attributes (metadata is false)",
+}
+PARTY = {"property": "物业", "community": "社区", "street": "街道"}
+AGENCY = {"property": "物业服务企业", "community": "社区居委会", "street": "街道办事处"}
+DEVICE_CATEGORIES = {code: zh for code, zh, _ in directory.DEVICE_CATEGORIES}
+# Ticket fields as an Open311 client names them, for the details of a refused request.
+FIELD_NAMES = {
+    "category": "service_code",
+    "location": "address_id",
+    "location.estate_id": "address_id",
+    "location.building": "address_id",
+    "location.text": "address_string",
+    "location.lat": "lat",
+    "location.lon": "long",
+    "community_id": "jurisdiction_id",
+}
+HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+T = TypeVar("T")
+
+
+# --- pure mapping ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Context:
+    """What a request's representation needs beyond the ticket view: names from the directory
+    and the community's SLA policy."""
+
+    service_name: str
+    agencies: Mapping[str, str]
+    service_notice: str
+    place: str
+
+
+def status_of(ticket_status: str) -> str:
+    return OPEN if ticket_status in lifecycle.OPEN_STATUSES else CLOSED
+
+
+def ticket_statuses(status_filter: str | None) -> frozenset[str]:
+    """The ticket statuses an Open311 ``status`` filter (``open``, ``closed`` or both) selects."""
+    wanted = set((status_filter or f"{OPEN},{CLOSED}").split(","))
+    return frozenset(s for s in lifecycle.STATUSES if status_of(s) in wanted)
+
+
+def address_id(location: Mapping[str, Any]) -> str:
+    building = location.get("building")
+    return f"{location['estate_id']}/{building}" if building else str(location["estate_id"])
+
+
+def split_address_id(value: str) -> tuple[str, str | None]:
+    estate_id, _, building = value.partition("/")
+    return estate_id, building or None
+
+
+def media_url(photos: Iterable[Mapping[str, Any]]) -> str | None:
+    return next((p["url"] for p in photos if p.get("status") == "ready" and p.get("url")), None)
+
+
+def promise(responsible: str, minutes: int, working_hours: bool = False) -> str:
+    """The response promise, e.g. ``物业将在 360 分钟内响应``."""
+    when = "工作时间 " if working_hours else " "
+    return f"{PARTY.get(responsible, responsible)}将在{when}{minutes} 分钟内响应"
+
+
+def policy_promise(policy: SlaPolicyDoc, category: str) -> str:
+    target = policy.targets(category, 0)
+    return promise(target.responsible, target.respond_min, policy.clock == "working_hours")
+
+
+def agencies(company: str | None, community: str | None, street: str | None) -> dict[str, str]:
+    names = {"property": company, "community": community, "street": street}
+    return {party: name or AGENCY[party] for party, name in names.items()}
+
+
+def to_request(view: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """A ticket view (``tickets.represent``) as an Open311 service request."""
+    location = view["location"]
+    live = view["sla"]
+    return {
+        "service_request_id": view["ticket_id"],
+        "status": status_of(view["status"]),
+        "status_notes": view.get("latest_public_note"),
+        "service_name": ctx.service_name,
+        "service_code": view["category"],
+        "description": view["description"],
+        "agency_responsible": ctx.agencies.get(live["responsible"], live["responsible"]),
+        "service_notice": ctx.service_notice,
+        "requested_datetime": view["created_at"],
+        "updated_datetime": view["updated_at"],
+        "expected_datetime": live.get("due_at"),
+        "address": location.get("text") or ctx.place,
+        "address_id": address_id(location),
+        "lat": location.get("lat"),
+        "long": location.get("lon"),
+        "media_url": media_url(view.get("photos", ())),
+    }
+
+
+def to_service(category: Mapping[str, str]) -> dict[str, Any]:
+    return {"service_code": category["code"], "service_name": category["zh"],
+            "description": category["en"], "metadata": False, "type": "realtime",
+            "keywords": "", "group": ""}
+
+
+def selected(view: Mapping[str, Any], statuses: frozenset[str], end: datetime | None) -> bool:
+    if view["status"] not in statuses:
+        return False
+    return end is None or parse_iso(view["created_at"]) <= end
+
+
+def before(view: Mapping[str, Any], start: datetime | None) -> bool:
+    """Whether the ticket was requested before ``start`` (lists are newest first)."""
+    return start is not None and parse_iso(view["created_at"]) < start
+
+
+def request_ids(text: str) -> list[str]:
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+def ticket_id_of(request_file: str) -> str:
+    """``tk_1.json`` → ``tk_1``. Raises NotFoundError for anything else."""
+    ticket_id, dot, extension = request_file.rpartition(".")
+    if not dot or extension != "json" or not ticket_id:
+        raise NotFoundError(f"{ROOT}/requests/{request_file} not found")
+    return ticket_id
+
+
+def base_url(host: str | None, proto: str | None, path: str | None) -> str:
+    """The Open311 endpoint as the client reached it: its host, scheme and any stage prefix."""
+    host = host if host and HOST.match(host) else "localhost"
+    loopback = host.startswith(("localhost", "127.", "[::1]"))
+    scheme = (proto or "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = "http" if loopback else "https"
+    at = (path or "").find(ROOT + "/")
+    prefix = path[:at] if path and at > 0 else ""
+    return f"{scheme}://{host}{prefix}{ROOT}"
+
+
+def discovery(url: str) -> dict[str, Any]:
+    return {
+        "changeset": CHANGESET,
+        "contact": CONTACT,
+        "key_service": KEY_SERVICE,
+        "endpoints": [{"specification": SPECIFICATION, "url": url, "changeset": CHANGESET,
+                       "type": "production", "formats": [JSON]}],
+    }
+
+
+def read_fields(content_type: str | None, raw: bytes) -> dict[str, Any]:
+    """The fields of a form-encoded or JSON body, blank values dropped. Raises
+    InvalidInputError (malformed, repeated, unsupported fields), UnsupportedMediaTypeError."""
+    media = (content_type or JSON).split(";")[0].strip().lower()
+    if media == FORM:
+        fields = _form(raw)
+    elif media == JSON:
+        fields = _json_object(raw)
+    else:
+        raise UnsupportedMediaTypeError(f"send {FORM} or {JSON}")
+    _refuse_unsupported(fields)
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
+                          max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise InvalidInputError("the form is not valid UTF-8 form encoding") from err
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise InvalidInputError(f"{name} is given more than once",
+                                    [{"field": name, "message": "given more than once"}])
+        fields[name] = value
+    return fields
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        fields = json.loads(raw or b"{}")
+    except ValueError as err:
+        raise InvalidInputError("the body is not valid JSON") from err
+    if not isinstance(fields, dict):
+        raise InvalidInputError("the body must be a JSON object")
+    return fields
+
+
+def _refuse_unsupported(fields: Mapping[str, Any]) -> None:
+    details = [{"field": name, "message": UNSUPPORTED[name.split("[")[0]], "type": "unsupported"}
+               for name in fields if name.split("[")[0] in UNSUPPORTED]
+    if details:
+        raise InvalidInputError("unsupported fields", details)
+
+
+def validate(model: Any, fields: Mapping[str, Any], what: str) -> Any:
+    """``fields`` as the pydantic ``model``. Raises InvalidInputError naming the fields at
+    fault."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as err:
+        details = [{"field": ".".join(str(p) for p in e["loc"]) or "(body)", "message": e["msg"],
+                    "type": e["type"]} for e in err.errors(include_url=False, include_input=False)]
+        raise InvalidInputError(f"invalid {what}", details) from err
+
+
+def to_new_ticket(doc: docs.NewRequest) -> NewTicket:
+    """The ticket an Open311 request reports; the ignored fields stay behind."""
+    from chalicelib.tickets.schemas import Location, NewTicket
+
+    estate_id, building = split_address_id(doc.address_id)
+    location = Location(estate_id=estate_id, building=building, text=doc.address_string,
+                        lat=doc.lat, lon=doc.long)
+    return NewTicket(category=doc.service_code, description=doc.description, location=location)
+
+
+def in_open311_terms(err: InvalidInputError) -> InvalidInputError:
+    """The same error, its details naming fields as an Open311 client sent them."""
+    details = [{**d, "field": FIELD_NAMES.get(d.get("field", ""), d.get("field"))}
+               for d in err.details]
+    message = str(err)
+    for ours, theirs in (("category", "service_code"), ("community_id", "jurisdiction_id")):
+        message = message.replace(ours, theirs)
+    return InvalidInputError(message, details)
+
+
+# --- operations -----------------------------------------------------------------------------
+
+@contextmanager
+def _open311_fields() -> Iterator[None]:
+    try:
+        yield
+    except InvalidInputError as err:
+        raise in_open311_terms(err) from err
+
+
+class Lookup:
+    """Directory names and SLA policies, each read once per request."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, ...], Any] = {}
+
+    def _once(self, key: tuple[str, ...], load: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
+    def community(self, community_id: str) -> Community | None:
+        return self._once(("community", community_id), lambda: _or_none(
+            lambda: directory.get_community(community_id)))
+
+    def estate(self, estate_id: str) -> Estate | None:
+        return self._once(("estate", estate_id), lambda: _or_none(
+            lambda: directory.get_estate(estate_id)))
+
+    def building_name(self, estate_id: str, building: str) -> str:
+        found = self._once(("building", estate_id, building),
+                           lambda: directory.find_building(estate_id, building))
+        return found.name if found else building
+
+    def company_name(self, company_id: str) -> str | None:
+        return self._once(("company", company_id), lambda: _company_name(company_id))
+
+    def policy(self, community_id: str) -> SlaPolicyDoc:
+        return self._once(("policy", community_id), lambda: sla.get_policy(community_id))
+
+    def service_names(self, community_id: str) -> dict[str, str]:
+        def load() -> dict[str, str]:
+            community = self.community(community_id)
+            own = directory.categories(community) if community else []
+            return {**DEVICE_CATEGORIES, **{c["code"]: c["zh"] for c in own}}
+
+        return self._once(("services", community_id), load)
+
+    def context(self, view: Mapping[str, Any]) -> Context:
+        community_id, location = view["community_id"], view["location"]
+        community = self.community(community_id)
+        estate = self.estate(location["estate_id"])
+        place = estate.name if estate else location["estate_id"]
+        if location.get("building"):
+            place += " " + self.building_name(location["estate_id"], location["building"])
+        return Context(
+            service_name=self.service_names(community_id).get(view["category"],
+                                                              view["category"]),
+            agencies=agencies(self.company_name(estate.company_id) if estate else None,
+                              community.name if community else None,
+                              community.street_name if community else None),
+            service_notice=policy_promise(self.policy(community_id), view["category"]),
+            place=place,
+        )
+
+
+def _or_none(load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except NotFoundError:
+        return None
+
+
+def _company_name(company_id: str) -> str | None:
+    try:
+        return str(Company.get(*Company.key(company_id)).name)
+    except DoesNotExist:
+        return None
+
+
+def represent(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    lookup = Lookup()
+    return [to_request(view, lookup.context(view)) for view in views]
+
+
+def discover(headers: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, Any]:
+    """The discovery document, pointing at the endpoint the client reached."""
+    return discovery(base_url(headers.get("host"), headers.get("x-forwarded-proto"),
+                              context.get("path")))
+
+
+def _jurisdiction(caller: Caller, jurisdiction_id: str | None) -> str:
+    community_id = jurisdiction_id or caller.community_id
+    if community_id is None:
+        raise InvalidInputError("jurisdiction_id is required",
+                                [{"field": "jurisdiction_id", "message": "required"}])
+    return community_id
+
+
+def services(caller: Caller, q: docs.ServicesQuery) -> list[dict[str, Any]]:
+    """The ticket categories a resident can report in the community (device alarms apart).
+    Raises NotFoundError (community out of scope), InvalidInputError."""
+    community, _ = directory.visible_community(caller, _jurisdiction(caller, q.jurisdiction_id))
+    return [to_service(c) for c in directory.categories(community)
+            if c["code"] not in DEVICE_CATEGORIES]
+
+
+def submit(caller: Caller, content_type: str | None, raw: bytes,
+           idempotency_key: str | None = None, lambda_context: Any = None) -> list[dict[str, Any]]:
+    """Report a problem from an Open311 client: a ticket, created as ``POST /tickets`` does.
+
+    Raises InvalidInputError, UnsupportedMediaTypeError, NotFoundError (a jurisdiction other than
+    the caller's community), and what ``tickets.create_ticket`` raises.
+    """
+    from chalicelib.tickets.open311_schemas import NewRequest
+
+    doc: docs.NewRequest = validate(NewRequest, read_fields(content_type, raw),
+                                    "service request")
+    if doc.jurisdiction_id and doc.jurisdiction_id != caller.community_id:
+        raise NotFoundError(f"jurisdiction {doc.jurisdiction_id} not found")
+    if doc.service_code in DEVICE_CATEGORIES:
+        raise InvalidInputError(f"unknown service_code {doc.service_code}",
+                                [{"field": "service_code", "message": "unknown service"}])
+    with _open311_fields():
+        created = tickets.create_ticket(caller, to_new_ticket(doc),
+                                        idempotency_key=idempotency_key,
+                                        lambda_context=lambda_context)
+    view = created["ticket"]
+    notice = policy_promise(sla.get_policy(view["community_id"]), view["category"])
+    return [{"service_request_id": view["ticket_id"], "service_notice": notice,
+             "account_id": None}]
+
+
+def list_requests(caller: Caller, q: docs.RequestQuery) -> list[dict[str, Any]]:
+    """Requests the caller may see, newest first, at most ``MAX_REQUESTS``. With
+    ``service_request_id`` only those ids (the invisible skipped), other filters ignored.
+    Raises InvalidInputError, NotFoundError (jurisdiction out of scope)."""
+    if q.service_request_id:
+        return represent(_by_ids(caller, request_ids(q.service_request_id)))
+    return represent(_search(caller, q))
+
+
+def _by_ids(caller: Caller, ids: list[str]) -> Iterator[dict[str, Any]]:
+    for ticket_id in ids:
+        try:
+            yield tickets.get_ticket(caller, ticket_id)
+        except NotFoundError:
+            continue
+
+
+def _search(caller: Caller, q: docs.RequestQuery) -> list[dict[str, Any]]:
+    """Pages through ``tickets.list_tickets`` (newest first) until enough match, the window's
+    start is passed, or ``MAX_PAGES`` pages were read."""
+    from chalicelib.tickets.schemas import TicketQuery
+
+    if q.jurisdiction_id:
+        directory.visible_community(caller, q.jurisdiction_id)
+    query = TicketQuery(category=q.service_code, community_id=q.jurisdiction_id,
+                        limit=MAX_REQUESTS)
+    statuses = ticket_statuses(q.status)
+    found: list[dict[str, Any]] = []
+    for _ in range(MAX_PAGES):
+        with _open311_fields():
+            page = tickets.list_tickets(caller, query)
+        for view in page["items"]:
+            if before(view, q.start_date):
+                return found
+            if selected(view, statuses, q.end_date):
+                found.append(view)
+                if len(found) == MAX_REQUESTS:
+                    return found
+        if not page["next_cursor"]:
+            break
+        query = query.model_copy(update={"cursor": page["next_cursor"]})
+    return found
+
+
+def get_request(caller: Caller, request_file: str,
+                q: docs.RequestFileQuery) -> list[dict[str, Any]]:
+    """``[request]`` for ``<id>.json``. Raises NotFoundError (not a request file, absent, out of
+    scope, or of another jurisdiction)."""
+    ticket_id = ticket_id_of(request_file)
+    view = tickets.get_ticket(caller, ticket_id)
+    if q.jurisdiction_id and q.jurisdiction_id != view["community_id"]:
+        raise NotFoundError(f"ticket {ticket_id} not found")
+    return represent([view])

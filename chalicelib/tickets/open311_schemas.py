@@ -1,0 +1,97 @@
+"""What the Open311 GeoReport v2 routes accept (``/open311/v2``).
+
+Values arrive as text (a form or a query string), so these documents coerce like query documents
+and refuse unknown fields. Standard GeoReport fields this API does not use are accepted and
+ignored: ``api_key`` (send a bearer token instead) and the reporter's ``email``, ``device_id``,
+``account_id``, ``first_name``, ``last_name`` and ``phone`` (the identity comes from the token,
+and PIPL asks to collect nothing more). ``media_url`` and ``attribute[...]`` are refused.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+
+from chalicelib.core.documents import Id, LongText, QueryDocument
+
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+MAX_IDS = 100
+
+AddressId = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}(/{ID_PATTERN})?$")]
+AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=200)]
+RequestIds = Annotated[str, StringConstraints(
+    pattern=rf"^{ID_PATTERN}( *, *{ID_PATTERN}){{0,{MAX_IDS - 1}}}$")]
+StatusFilter = Annotated[str, StringConstraints(pattern=r"^(open|closed)(,(open|closed))?$")]
+Ignored = Annotated[str, StringConstraints(max_length=500)]
+IGNORED = "accepted and ignored"
+
+
+def _utc(value: datetime) -> datetime:
+    """A time without an offset is taken as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+Instant = Annotated[datetime, AfterValidator(_utc)]
+
+
+class NewRequest(QueryDocument):
+    """A service request, form-encoded (the Open311 norm) or as a JSON object.
+
+    ``address_id`` is the estate (``huayuan``) or the estate and building (``huayuan/b1``);
+    ``address_string`` is free text about the place. ``jurisdiction_id``, when given, must be
+    the caller's community.
+    """
+
+    service_code: Id = Field(description="a category code from services.json")
+    description: LongText
+    address_id: AddressId = Field(description="estate_id or estate_id/building")
+    jurisdiction_id: Id | None = Field(default=None, description="a community id")
+    address_string: AddressText | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    api_key: Ignored | None = Field(default=None, description=IGNORED + ": send a bearer token")
+    email: Ignored | None = Field(default=None, description=IGNORED)
+    device_id: Ignored | None = Field(default=None, description=IGNORED)
+    account_id: Ignored | None = Field(default=None, description=IGNORED)
+    first_name: Ignored | None = Field(default=None, description=IGNORED)
+    last_name: Ignored | None = Field(default=None, description=IGNORED)
+    phone: Ignored | None = Field(default=None, description=IGNORED)
+
+
+class ServicesQuery(QueryDocument):
+    jurisdiction_id: Id | None = Field(default=None,
+                                       description="a community id; the caller's by default")
+    api_key: Ignored | None = Field(default=None, description=IGNORED)
+
+
+class RequestQuery(QueryDocument):
+    """Open311 search. ``service_request_id`` overrides every other filter."""
+
+    service_request_id: RequestIds | None = Field(
+        default=None, description=f"comma-separated ids, at most {MAX_IDS}")
+    service_code: Id | None = None
+    start_date: Instant | None = Field(default=None, description="requested at or after")
+    end_date: Instant | None = Field(default=None, description="requested at or before")
+    status: StatusFilter | None = Field(default=None, description="open, closed or both")
+    jurisdiction_id: Id | None = Field(default=None, description="a community id")
+    api_key: Ignored | None = Field(default=None, description=IGNORED)
+
+    @field_validator("end_date")
+    @classmethod
+    def _after_start(cls, end: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start_date")
+        if start and end and end < start:
+            raise ValueError("end_date is before start_date")
+        return end
+
+
+class RequestFileQuery(QueryDocument):
+    jurisdiction_id: Id | None = Field(default=None, description="a community id")
+    api_key: Ignored | None = Field(default=None, description=IGNORED)
+
+
+__all__ = ["NewRequest", "RequestFileQuery", "RequestQuery", "ServicesQuery"]

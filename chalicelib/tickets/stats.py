@@ -1,0 +1,290 @@
+"""Community statistics (SPEC 3.3) from counters kept up to date at each ticket change.
+
+Each change adds to its day and month buckets (the community's time zone) and to the ``CURRENT``
+bucket in the same transaction as the ticket write, so ``handled = resolved_by_property_in_time +
+resolved_under_supervision`` holds by construction, and a read is one Query plus one GetItem
+however many tickets there are: all-time reads take the month buckets, periods the day buckets.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.attributes import NumberAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.core.errors import InvalidInputError, NotFoundError
+from chalicelib.tickets.models import StatsBucket
+
+if TYPE_CHECKING:
+    from chalicelib.identity.tokens import Caller
+    from chalicelib.tickets.models import Ticket
+
+CURRENT = "CURRENT"
+DIMENSIONS = ("category", "grid", "estate")
+RESPONSE_HISTOGRAM = "response_s"
+DAY_METRICS = ("created", "responded", "responded_in_time", "handled", "in_time", "supervised",
+               "rejected", "duplicates", "ratings", "rating_sum", "escalations")
+CURRENT_METRICS = ("open", "escalated_open", "overdue")
+
+
+@dataclass(frozen=True)
+class Bump:
+    """Add ``delta`` to ``metric`` in ``bucket`` for a ticket (and each of its dimensions)."""
+
+    metric: str
+    delta: int | float
+    bucket: str
+
+
+def day_bucket(at: datetime, timezone: str) -> str:
+    return "DAY#" + at.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+RESPONSE_EDGES_S = (60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400,
+                    21600, 28800, 43200, 64800, 86400, 129600, 172800, 259200, 432000, 604800)
+WEEK_S = 604800
+
+
+def response_bucket(seconds: float) -> int:
+    """Histogram bucket (its upper bound, in seconds) of a first-response time: a fixed, short
+    list of edges (1 min … 7 days, then whole weeks) keeps every bucket item small."""
+    s = max(0.0, seconds)
+    for edge in RESPONSE_EDGES_S:
+        if s <= edge:
+            return edge
+    return math.ceil(s / WEEK_S) * WEEK_S
+
+
+def month_bucket(day: str) -> str:
+    return "MONTH#" + day[len("DAY#"):len("DAY#") + 7]
+
+
+def _prefix(ticket: Ticket) -> str:
+    return "device_" if ticket.source == "device" else ""
+
+
+def attribute_names(metric: str, ticket: Ticket) -> list[str]:
+    names = [metric]
+    values = {"category": ticket.category, "grid": ticket.grid_id, "estate": ticket.estate_id}
+    for dimension in DIMENSIONS:
+        if values[dimension]:
+            names.append(f"{metric}#{dimension}#{values[dimension]}")
+    return names
+
+
+def deltas(ticket: Ticket, bumps: Iterable[Bump]) -> dict[str, dict[str, float]]:
+    """Counter deltas by bucket and attribute name: each day bump also counts in its month."""
+    by_bucket: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    prefix = _prefix(ticket)
+    for bump in bumps:
+        if bump.delta == 0:
+            continue
+        buckets = [bump.bucket]
+        if bump.bucket.startswith("DAY#"):
+            buckets.append(month_bucket(bump.bucket))
+        for name in attribute_names(prefix + bump.metric, ticket):
+            for bucket in buckets:
+                by_bucket[bucket][name] += bump.delta
+    return by_bucket
+
+
+def add_to(tx: Any, ticket: Ticket, bumps: Iterable[Bump]) -> None:
+    """Add the counter updates for ``bumps`` to the transaction ``tx`` (one update per bucket)."""
+    for bucket, values in sorted(deltas(ticket, bumps).items()):
+        actions = [NumberAttribute(attr_name=n).add(v) for n, v in values.items() if v]
+        if actions:
+            tx.update(StatsBucket(*StatsBucket.key(ticket.community_id, bucket)),
+                      actions=actions)
+
+
+# --- what each ticket change counts ---------------------------------------------------------
+
+def on_create(ticket: Ticket, now: datetime, tz: str) -> list[Bump]:
+    return [Bump("created", 1, day_bucket(now, tz)), Bump("open", 1, CURRENT)]
+
+
+def on_first_response(ticket: Ticket, now: datetime, tz: str, seconds: float,
+                      in_time: bool) -> list[Bump]:
+    day = day_bucket(now, tz)
+    return [Bump("responded", 1, day), Bump("responded_in_time", int(in_time), day),
+            Bump(f"{RESPONSE_HISTOGRAM}#{response_bucket(seconds)}", 1, day)]
+
+
+def on_escalation(ticket: Ticket, now: datetime, tz: str, first: bool) -> list[Bump]:
+    return [Bump("escalations", 1, day_bucket(now, tz)),
+            Bump("escalated_open", int(first), CURRENT)]
+
+
+def on_final_breach(ticket: Ticket) -> list[Bump]:
+    return [Bump("overdue", 1, CURRENT)]
+
+
+def _leaving_open(ticket: Ticket) -> list[Bump]:
+    return [Bump("open", -1, CURRENT),
+            Bump("escalated_open", -int(int(ticket.escalation_level) > 0), CURRENT),
+            Bump("overdue", -int(bool(ticket.breached_final)), CURRENT)]
+
+
+def on_resolve(ticket: Ticket, now: datetime, tz: str) -> list[Bump]:
+    day = day_bucket(now, tz)
+    supervised = int(ticket.escalation_level) > 0
+    return [Bump("handled", 1, day), Bump("supervised" if supervised else "in_time", 1, day),
+            *_leaving_open(ticket)]
+
+
+def on_reopen(ticket: Ticket, resolved_at: datetime, tz: str) -> list[Bump]:
+    """A reopened ticket is no longer handled on the day it was resolved."""
+    day = day_bucket(resolved_at, tz)
+    supervised = int(ticket.escalation_level) > 0
+    return [Bump("handled", -1, day), Bump("supervised" if supervised else "in_time", -1, day),
+            Bump("open", 1, CURRENT), Bump("escalated_open", int(supervised), CURRENT),
+            Bump("overdue", int(bool(ticket.breached_final)), CURRENT)]
+
+
+def on_dismiss(ticket: Ticket, now: datetime, tz: str, metric: str) -> list[Bump]:
+    """Rejected or duplicate: counted on its day, and no longer open."""
+    return [Bump(metric, 1, day_bucket(now, tz)), *_leaving_open(ticket)]
+
+
+def on_rating(ticket: Ticket, now: datetime, tz: str, rating: int) -> list[Bump]:
+    day = day_bucket(now, tz)
+    return [Bump("ratings", 1, day), Bump("rating_sum", rating, day)]
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _parse_day(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise InvalidInputError(f"{field} must be a date YYYY-MM-DD",
+                                [{"field": field, "message": "not a date"}]) from err
+
+
+def _totals(items: Iterable[StatsBucket]) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    for item in items:
+        for name, value in item.attribute_values.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                totals[name] += value
+    return totals
+
+
+def _raw_buckets(community_id: str, first: date | None, last: date | None
+                 ) -> tuple[list[Any], Any]:
+    pk = f"STATS#{community_id}"
+    if first is None and last is None:
+        low, high = "MONTH#", "MONTH#~"
+    else:
+        low = f"DAY#{first.isoformat()}" if first else "DAY#"
+        high = f"DAY#{last.isoformat()}" if last else "DAY#~"
+    days = list(_DynamicBucket.query(pk, _DynamicBucket.sk.between(low, high)))
+    try:
+        current = _DynamicBucket.get(pk, CURRENT)
+    except DoesNotExist:
+        current = None
+    return days, current
+
+
+def median_from_histogram(histogram: dict[int, float]) -> int | None:
+    total = sum(histogram.values())
+    if total <= 0:
+        return None
+    running = 0.0
+    for upper in sorted(histogram):
+        running += histogram[upper]
+        if running >= total / 2:
+            return upper
+    return None
+
+
+def _figures(days: dict[str, float], current: dict[str, float], suffix: str) -> dict[str, Any]:
+    def day(metric: str) -> float:
+        return days.get(metric + suffix, 0.0)
+
+    histogram = {
+        int(name[len(RESPONSE_HISTOGRAM) + 1:].split("#")[0]): value
+        for name, value in days.items()
+        if name.startswith(RESPONSE_HISTOGRAM + "#") and name.endswith(suffix)
+        and name.count("#") == 1 + suffix.count("#")
+    }
+    responded = day("responded")
+    ratings = day("ratings")
+    return {
+        "handled": int(day("handled")),
+        "resolved_by_property_in_time": int(day("in_time")),
+        "resolved_under_supervision": int(day("supervised")),
+        "created": int(day("created")),
+        "open": int(current.get("open" + suffix, 0)),
+        "overdue_now": int(current.get("overdue" + suffix, 0)),
+        "escalated_open": int(current.get("escalated_open" + suffix, 0)),
+        "rejected": int(day("rejected")),
+        "duplicates": int(day("duplicates")),
+        "escalations": int(day("escalations")),
+        "median_first_response_s": median_from_histogram(histogram),
+        "response_in_time_rate": round(day("responded_in_time") / responded, 4)
+        if responded else None,
+        "satisfaction_avg": round(day("rating_sum") / ratings, 2) if ratings else None,
+        "ratings": int(ratings),
+    }
+
+
+def _dimension_values(names: Iterable[str], dimension: str) -> set[str]:
+    marker = f"#{dimension}#"
+    return {name.split(marker, 1)[1] for name in names if marker in name}
+
+
+def community_stats(caller: Caller, community_id: str, first: str | None = None,
+                    last: str | None = None) -> dict[str, Any]:
+    """SPEC 3.3 figures for ``first``..``last`` (dates in the community's zone; all time when
+    omitted). Raises ForbiddenError, NotFoundError, InvalidInputError."""
+    from chalicelib.directory import service as directory
+
+    caller.require("community", "street", "admin")
+    community, scope = directory.visible_community(caller, community_id)
+    if not scope.supervises_community(community_id):
+        raise NotFoundError(f"community {community_id} not found")
+    start, end = _parse_day(first, "from"), _parse_day(last, "to")
+    if start and end and end < start:
+        raise InvalidInputError("to is before from", [{"field": "to", "message": "before from"}])
+    days, current = _raw_buckets(community_id, start, end)
+    day_totals = _totals(days)
+    current_totals = _totals([current] if current else [])
+    names = set(day_totals) | set(current_totals)
+    result: dict[str, Any] = {
+        "community_id": community_id, "timezone": community.timezone,
+        "from": first, "to": last, **_figures(day_totals, current_totals, ""),
+    }
+    for dimension in DIMENSIONS:
+        result[f"by_{dimension}"] = {
+            value: _figures(day_totals, current_totals, f"#{dimension}#{value}")
+            for value in sorted(_dimension_values(names, dimension))
+            if not value.startswith("device_")
+        }
+    device_days = {k[len("device_"):]: v for k, v in day_totals.items() if k.startswith("device_")}
+    device_now = {k[len("device_"):]: v for k, v in current_totals.items()
+                  if k.startswith("device_")}
+    device = _figures(device_days, device_now, "")
+    result["device_tickets"] = {k: device[k] for k in ("created", "handled", "open", "rejected")}
+    return result
+
+
+class _DynamicBucket(StatsBucket):
+    """StatsBucket read with every attribute kept (PynamoDB drops undeclared ones)."""
+
+    @classmethod
+    def from_raw_data(cls, data: dict[str, Any]) -> Any:  # type: ignore[override]
+        item = super().from_raw_data(data)
+        for name, value in data.items():
+            if "N" in value:
+                number = float(value["N"])
+                item.attribute_values[name] = int(number) if number.is_integer() else number
+        return item

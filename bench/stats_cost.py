@@ -71,7 +71,7 @@ def main() -> None:
     from bench.harness import DynamoMeter, embedded_aws
     from chalicelib.directory import service as directory
     from chalicelib.directory.schemas import NewCommunity
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
     from chalicelib.tickets import stats
 
     admin = Caller("bench", "bench", None, frozenset({"admin"}), None)

@@ -16,10 +16,16 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class View(BaseModel):
+    """A response document: a field the code adds without declaring it fails validation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class QueryDocument(BaseModel):
     """Query strings arrive as text: values are coerced, unknown parameters refused."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-__all__ = ["Document", "Field", "Id", "LongText", "Name", "QueryDocument", "ShortText"]
+__all__ = ["Document", "Field", "Id", "LongText", "Name", "QueryDocument", "ShortText", "View"]

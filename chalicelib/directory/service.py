@@ -23,7 +23,7 @@ from chalicelib.directory.models import (
     Street,
     Unit,
 )
-from chalicelib.identity.tokens import Caller
+from chalicelib.identity.caller import Caller
 
 if TYPE_CHECKING:
     from chalicelib.directory import schemas as docs

@@ -5,49 +5,15 @@ and claim names come from settings, so another issuer that mints RS256 JWTs plug
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from chalicelib.core.config import AuthSettings, get_settings
-from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.core.errors import UnauthenticatedError
+from chalicelib.identity.caller import ROLES, Caller
 
-ROLES = ("resident", "owner", "property", "grid", "community", "street", "admin")
-STAFF_ROLES = frozenset({"property", "grid", "community", "street", "admin"})
 ALGORITHMS = ["RS256"]
 LEEWAY_S = 30
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: str
-    name: str | None
-    phone: str | None
-    roles: frozenset[str]
-    community_id: str | None
-
-    def has_any(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    def require(self, *roles: str) -> None:
-        """Raises ForbiddenError unless the caller holds one of ``roles``."""
-        if not self.has_any(*roles):
-            raise ForbiddenError("this action needs one of the roles: " + ", ".join(roles))
-
-    @property
-    def primary_role(self) -> str:
-        for role in reversed(ROLES):
-            if role in self.roles:
-                return role
-        return "resident"
 
 
 class TokenVerifier:

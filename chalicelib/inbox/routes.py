@@ -12,10 +12,12 @@ else:
     inbox = lazy("chalicelib.inbox.service")
 
 queries = LazySchemas("chalicelib.tickets.queries")
+answers = LazySchemas("chalicelib.inbox.responses")
 bp = Resource(__name__)
 
 
 @bp.route("/me/inbox", query=queries.PageQuery,
-          summary="Notifications for the caller and the parties they work for, newest first")
+          summary="Notifications for the caller and the parties they work for, newest first",
+          response=answers.Inbox)
 def get_inbox(caller: Caller, query: query_docs.PageQuery) -> dict[str, Any]:
     return inbox.read(caller, query.limit, query.cursor)

@@ -15,7 +15,7 @@ from chalicelib.inbox.models import Notification
 from chalicelib.tickets.models import Follower
 
 if TYPE_CHECKING:
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
     from chalicelib.tickets.models import Ticket
 
 KEEP = timedelta(days=180)

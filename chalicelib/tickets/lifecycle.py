@@ -24,7 +24,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "duplicate": (frozenset({SUBMITTED, ACKNOWLEDGED}), DUPLICATE),
 }
 STAFF_ACTIONS = frozenset({"acknowledge", "resolve", "reject", "duplicate"})
-REPORTER_ACTIONS = frozenset({"reopen", "close"})
 
 
 def next_status(action: str, current: str) -> str:

@@ -22,7 +22,7 @@ from chalicelib.core.errors import InvalidInputError, NotFoundError, Unsupported
 from chalicelib.core.timeutil import parse_iso
 from chalicelib.directory import service as directory
 from chalicelib.directory.models import Company
-from chalicelib.identity.tokens import Caller
+from chalicelib.identity.caller import Caller
 from chalicelib.tickets import lifecycle, sla
 from chalicelib.tickets import service as tickets
 

@@ -20,6 +20,7 @@ else:
     photos = lazy("chalicelib.tickets.photos")
 
 schemas = LazySchemas("chalicelib.tickets.schemas")
+answers = LazySchemas("chalicelib.tickets.responses")
 bp = Resource(__name__)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/jpg")
 SLACK = 64 * 1024
@@ -27,8 +28,11 @@ SLACK = 64 * 1024
 
 @bp.route("/tickets/{ticket_id}/photos", methods=["POST"], status=201,
           content_types=(JSON, *IMAGE_TYPES), max_body=5 * 1024 * 1024 + SLACK,
-          query=schemas.PhotoQuery, responses={202: "direct upload accepted for processing"},
-          summary="A new upload slot (JSON body), or a direct image upload")
+          query=schemas.PhotoQuery,
+          responses={202: "The image body is stored and will be processed"},
+          summary="A new upload slot (JSON body), or a direct image upload",
+          response={201: answers.UploadSlot, 202: answers.DirectUpload},
+          documented_body=schemas.NewPhoto)
 def add_photo(caller: Caller, ticket_id: str, query: docs.PhotoQuery) -> Any:
     request = bp.current_request
     content_type = (request.headers.get("content-type") or JSON).lower()

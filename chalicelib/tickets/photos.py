@@ -26,7 +26,7 @@ from chalicelib.tickets.models import Ticket
 from chalicelib.tickets.visibility import load_visible, viewer
 
 if TYPE_CHECKING:
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
 
 UPLOAD_PREFIX = "uploads/"
 RENDITION_PREFIX = "photos/"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.core.lazy import lazy
-from chalicelib.web.routing import Caller, LazySchemas, Resource
+from chalicelib.web.routing import IDEMPOTENCY_KEY, IDEMPOTENT_CREATE, Caller, LazySchemas, Resource
 
 if TYPE_CHECKING:
     from chalicelib.tickets import queries as query_docs
@@ -14,76 +14,82 @@ else:
 
 schemas = LazySchemas("chalicelib.tickets.schemas")
 queries = LazySchemas("chalicelib.tickets.queries")
+answers = LazySchemas("chalicelib.tickets.responses")
 bp = Resource(__name__)
 
 
 @bp.route("/tickets", methods=["POST"], body=schemas.NewTicket, status=201,
-          summary="Report a problem; answers the ticket and one upload slot per photo")
+          summary="Report a problem; answers the ticket and one upload slot per photo",
+          response=answers.CreatedTicket, headers=(IDEMPOTENCY_KEY,), responses=IDEMPOTENT_CREATE)
 def create_ticket(caller: Caller, body: docs.NewTicket) -> dict[str, Any]:
     key = bp.current_request.headers.get("idempotency-key")
     return tickets.create_ticket(caller, body, idempotency_key=key,
                                  lambda_context=bp.lambda_context)
 
 
-@bp.route("/tickets", query=schemas.TicketQuery, summary="Tickets the caller may see, newest first")
+@bp.route("/tickets", query=schemas.TicketQuery,
+          summary="Tickets the caller may see, newest first", response=answers.TicketList)
 def list_tickets(caller: Caller, query: docs.TicketQuery) -> dict[str, Any]:
     return tickets.list_tickets(caller, query)
 
 
-@bp.route("/tickets/{ticket_id}", summary="A ticket with SLA, photos and timeline")
+@bp.route("/tickets/{ticket_id}", summary="A ticket with SLA, photos and timeline",
+          response=answers.TicketDetail)
 def get_ticket(caller: Caller, ticket_id: str) -> dict[str, Any]:
     return tickets.get_ticket(caller, ticket_id)
 
 
 @bp.route("/tickets/{ticket_id}/acknowledge", methods=["POST"], body=schemas.OptionalNote,
-          summary="Respond to a ticket (staff)")
+          summary="Respond to a ticket (staff)", response=answers.TicketDetail)
 def acknowledge(caller: Caller, ticket_id: str, body: docs.OptionalNote) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "acknowledge", body)
 
 
 @bp.route("/tickets/{ticket_id}/resolve", methods=["POST"], body=schemas.Note,
-          summary="Mark a ticket fixed, with a public note (staff)")
+          summary="Mark a ticket fixed, with a public note (staff)", response=answers.TicketDetail)
 def resolve(caller: Caller, ticket_id: str, body: docs.Note) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "resolve", body)
 
 
 @bp.route("/tickets/{ticket_id}/reopen", methods=["POST"], body=schemas.Note,
-          summary="Dispute a resolution within 7 days (reporter)")
+          summary="Dispute a resolution within 7 days (reporter)", response=answers.TicketDetail)
 def reopen(caller: Caller, ticket_id: str, body: docs.Note) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "reopen", body)
 
 
 @bp.route("/tickets/{ticket_id}/close", methods=["POST"], body=schemas.Close,
-          summary="Confirm a resolution with a rating (reporter)")
+          summary="Confirm a resolution with a rating (reporter)", response=answers.TicketDetail)
 def close(caller: Caller, ticket_id: str, body: docs.Close) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "close", body)
 
 
 @bp.route("/tickets/{ticket_id}/reject", methods=["POST"], body=schemas.Reject,
-          summary="Reject a ticket with a reason (staff)")
+          summary="Reject a ticket with a reason (staff)", response=answers.TicketDetail)
 def reject(caller: Caller, ticket_id: str, body: docs.Reject) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "reject", body)
 
 
 @bp.route("/tickets/{ticket_id}/duplicate", methods=["POST"], body=schemas.Duplicate,
-          summary="Mark a ticket a duplicate of another (staff)")
+          summary="Mark a ticket a duplicate of another (staff)", response=answers.TicketDetail)
 def duplicate(caller: Caller, ticket_id: str, body: docs.Duplicate) -> dict[str, Any]:
     return tickets.transition(caller, ticket_id, "duplicate", body)
 
 
 @bp.route("/tickets/{ticket_id}/comments", methods=["POST"], body=schemas.NewComment, status=201,
-          summary="Comment; internal notes are for staff")
+          summary="Comment; internal notes are for staff", response=answers.TicketDetail)
 def comment(caller: Caller, ticket_id: str, body: docs.NewComment) -> dict[str, Any]:
     return tickets.add_comment(caller, ticket_id, body)
 
 
 @bp.route("/tickets/nearby", query=queries.NearbyQuery,
-          summary="Open tickets near a place that may be the same problem")
+          summary="Open tickets near a place that may be the same problem",
+          response=answers.TicketList)
 def nearby(caller: Caller, query: query_docs.NearbyQuery) -> dict[str, Any]:
     return tickets.nearby(caller, query)
 
 
 @bp.route("/tickets/{ticket_id}/follow", methods=["POST"],
-          summary="Follow a ticket ('me too') instead of filing a duplicate")
+          summary="Follow a ticket ('me too') instead of filing a duplicate",
+          response=answers.Following)
 def follow(caller: Caller, ticket_id: str) -> dict[str, Any]:
     return tickets.follow_ticket(caller, ticket_id)

@@ -24,7 +24,7 @@ from chalicelib.core.ids import new_id
 from chalicelib.core.paging import decode_cursor, encode_cursor
 from chalicelib.core.timeutil import iso, parse_iso, utcnow
 from chalicelib.directory import service as directory
-from chalicelib.identity.tokens import STAFF_ROLES, Caller
+from chalicelib.identity.caller import STAFF_ROLES, Caller
 from chalicelib.inbox import service as inbox
 from chalicelib.tickets import escalation, lifecycle, photos, ratelimit, sla, stats
 from chalicelib.tickets.models import Follower, Ticket, TicketEvent

@@ -19,7 +19,7 @@ from chalicelib.core.timeutil import iso, parse_iso
 from chalicelib.tickets.models import SlaPolicy, Ticket
 
 if TYPE_CHECKING:
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
     from chalicelib.tickets.sla_policy import SlaPolicyDoc
 
 Phase = Literal["respond", "resolve"]

@@ -22,7 +22,7 @@ from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.tickets.models import StatsBucket
 
 if TYPE_CHECKING:
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
     from chalicelib.tickets.models import Ticket
 
 CURRENT = "CURRENT"
@@ -269,11 +269,6 @@ def community_stats(caller: Caller, community_id: str, first: str | None = None,
             for value in sorted(_dimension_values(names, dimension))
             if not value.startswith("device_")
         }
-    device_days = {k[len("device_"):]: v for k, v in day_totals.items() if k.startswith("device_")}
-    device_now = {k[len("device_"):]: v for k, v in current_totals.items()
-                  if k.startswith("device_")}
-    device = _figures(device_days, device_now, "")
-    result["device_tickets"] = {k: device[k] for k in ("created", "handled", "open", "rejected")}
     return result
 
 

@@ -7,10 +7,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.core.errors import NotFoundError
 from chalicelib.directory import service as directory
-from chalicelib.identity.tokens import Caller
+from chalicelib.identity.caller import REPORTER_ROLES, Caller
 from chalicelib.tickets.models import Ticket
-
-REPORTER_ROLES = ("resident", "owner")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.web.routing import Resource
+from chalicelib.web.routing import LazySchemas, Resource
 
+answers = LazySchemas("chalicelib.web.responses")
 bp = Resource(__name__)
 
 
-@bp.route("/openapi.json", public=True, summary="This API as an OpenAPI 3.1 document")
+@bp.route("/openapi.json", public=True, summary="This API as an OpenAPI 3.1 document",
+          response=answers.OpenApiDocument)
 def get_openapi() -> dict[str, Any]:
     return _document()
 

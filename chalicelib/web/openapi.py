@@ -1,100 +1,27 @@
 """The OpenAPI 3.1 document of the API, built from the declared routes (``routing.ROUTES``).
 
-Requests are described by each route's own body and query models, so the document cannot drift
-from validation. Responses come from ``RESPONSES``, one entry per operation, which the
-integration tests check against real answers. Pydantic is imported only when a document is built.
+Each route declares what it takes and answers (body and query models, ``response``, further
+``responses``, ``headers``), so the document cannot drift from validation; the integration tests
+check real answers against the declared response models. Pydantic is imported only when a
+document is built.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import Any, Literal
 
 from chalicelib.web.routing import JSON, ROUTES, LazySchemas, RouteSpec, resolve_model
 
-views = LazySchemas("chalicelib.web.responses")
-ticket_docs = LazySchemas("chalicelib.tickets.schemas")
-directory_docs = LazySchemas("chalicelib.directory.schemas")
-sla_docs = LazySchemas("chalicelib.tickets.sla_policy")
-open311_docs = LazySchemas("chalicelib.tickets.open311_schemas")
+responses = LazySchemas("chalicelib.web.responses")
 
 REF = "#/components/schemas/{model}"
-ERROR_BODY = views.ErrorBody
+ERROR_BODY = responses.ErrorBody
 SECURITY_SCHEME = "BearerAuth"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Mode = Literal["validation", "serialization"]
-
-# operationId -> the model of its success answer, or {status: model or None} when a route answers
-# several success statuses (None: no body). Models may be classes or "module:Class" references.
-RESPONSES: dict[str, Any] = {
-    "get_openapi": views.OpenApiDocument,
-    "get_me": views.Me,
-    "list_categories": views.CategoryList,
-    "create_community": views.CreatedCommunity,
-    "get_community": views.CommunityView,
-    "create_street": views.CreatedStreet,
-    "create_company": views.CreatedCompany,
-    "create_estate": views.CreatedEstate,
-    "add_buildings": views.BuildingsAdded,
-    "import_units": views.UnitsImported,
-    "create_grid": views.CreatedGrid,
-    "list_grids": views.GridList,
-    "create_ticket": views.CreatedTicket,
-    "list_tickets": views.TicketList,
-    "get_ticket": views.TicketDetail,
-    "acknowledge": views.TicketDetail,
-    "resolve": views.TicketDetail,
-    "reopen": views.TicketDetail,
-    "close": views.TicketDetail,
-    "reject": views.TicketDetail,
-    "duplicate": views.TicketDetail,
-    "comment": views.TicketDetail,
-    "add_photo": {201: views.UploadSlot, 202: views.DirectUpload},
-    "nearby": views.TicketList,
-    "follow": views.Following,
-    "get_inbox": views.Inbox,
-    "get_sla_policy": sla_docs.SlaPolicyDoc,
-    "put_sla_policy": sla_docs.SlaPolicyDoc,
-    "get_stats": views.Stats,
-    "open311_discovery": views.Open311Discovery,
-    "open311_services": views.Open311Services,
-    "open311_create_request": views.Open311Receipts,
-    "open311_list_requests": views.Open311Requests,
-    "open311_get_request": views.Open311Requests,
-}
-
-# Routes that parse their JSON body themselves (they also take another media type).
-BODIES: dict[str, Any] = {
-    "add_photo": ticket_docs.NewPhoto,
-    "import_units": directory_docs.UnitBatch,
-    "open311_create_request": open311_docs.NewRequest,
-}
-
-# Statuses a route answers beyond what its declaration implies (routes may also declare them
-# with ``responses=``), with their descriptions.
-EXTRA_RESPONSES: dict[str, dict[int, str]] = {
-    "create_ticket": {
-        422: "The Idempotency-Key was used with a different body",
-        429: "Over the hourly ticket limit; retry after Retry-After seconds",
-    },
-    "add_photo": {202: "The image body is stored and will be processed"},
-    "open311_create_request": {
-        422: "The Idempotency-Key was used with a different body",
-        429: "Over the hourly ticket limit; retry after Retry-After seconds",
-    },
-}
-
-# Request headers a route reads, beyond Authorization.
-HEADERS: dict[str, list[dict[str, Any]]] = {
-    "create_ticket": [{
-        "name": "Idempotency-Key", "in": "header", "required": False,
-        "description": "A retry with the same key answers the first result (24 hours)",
-        "schema": {"type": "string", "maxLength": 128},
-    }],
-}
-HEADERS["open311_create_request"] = HEADERS["create_ticket"]
 
 ERRORS: dict[int, str] = {
     400: "Invalid input; details name the fields at fault",
@@ -123,13 +50,6 @@ def tag(path: str) -> str:
     return path.strip("/").split("/")[0].split(".")[0] or "root"
 
 
-def success_models(entry: Any, status: int) -> dict[int, Any]:
-    """``{status: model or None}`` from a RESPONSES entry (absent: one answer without a model)."""
-    if isinstance(entry, Mapping):
-        return dict(entry)
-    return {status: entry}
-
-
 class _Schemas:
     """Generates every model's JSON schema in one pass, so shared models become one component
     and name clashes are resolved by pydantic."""
@@ -151,19 +71,18 @@ class _Schemas:
         return schema.get("properties", {}), set(schema.get("required", ()))
 
 
-def _models(routes: Sequence[RouteSpec], ids: Sequence[str],
-            responses: Mapping[str, Any]) -> Iterable[tuple[Any, Mode]]:
+def _models(routes: Sequence[RouteSpec]) -> Iterable[tuple[Any, Mode]]:
     yield ERROR_BODY, "serialization"
-    for route, op in zip(routes, ids, strict=True):
-        for model in (route.body, route.query, BODIES.get(op)):
+    for route in routes:
+        for model in (route.body_model, route.query):
             if model is not None:
                 yield model, "validation"
-        for model in success_models(responses.get(op), route.status).values():
+        for model in route.success_models().values():
             if model is not None:
                 yield model, "serialization"
 
 
-def _parameters(route: RouteSpec, op: str, schemas: _Schemas) -> list[dict[str, Any]]:
+def _parameters(route: RouteSpec, schemas: _Schemas) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"{(\w+)}", route.path)
@@ -176,7 +95,7 @@ def _parameters(route: RouteSpec, op: str, schemas: _Schemas) -> list[dict[str, 
             if "description" in schema:
                 param["description"] = schema["description"]
             params.append(param)
-    return params + HEADERS.get(op, [])
+    return params + [dict(h) for h in route.headers]
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -196,8 +115,8 @@ def _media(content_type: str, model: Any, schemas: _Schemas) -> dict[str, Any] |
     return {}
 
 
-def _request_body(route: RouteSpec, op: str, schemas: _Schemas) -> dict[str, Any] | None:
-    model = route.body if route.body is not None else BODIES.get(op)
+def _request_body(route: RouteSpec, schemas: _Schemas) -> dict[str, Any] | None:
+    model = route.body_model
     content = {}
     for content_type in route.content_types:
         media = _media(content_type, model, schemas)
@@ -209,11 +128,7 @@ def _request_body(route: RouteSpec, op: str, schemas: _Schemas) -> dict[str, Any
     return {"required": required, "content": content}
 
 
-def _declared(route: RouteSpec, op: str) -> dict[int, str]:
-    return {**route.responses, **EXTRA_RESPONSES.get(op, {})}
-
-
-def _error_statuses(route: RouteSpec, op: str, has_body: bool) -> dict[int, str]:
+def _error_statuses(route: RouteSpec, has_body: bool) -> dict[int, str]:
     statuses: set[int] = set()
     if has_body or route.query is not None:
         statuses.add(400)
@@ -226,7 +141,7 @@ def _error_statuses(route: RouteSpec, op: str, has_body: bool) -> dict[int, str]
     if has_body:
         statuses |= {413, 415}
     found = {s: ERRORS.get(s, HTTPStatus(s).phrase) for s in statuses}
-    found.update({s: d for s, d in _declared(route, op).items() if s >= 400})
+    found.update({s: d for s, d in route.responses.items() if s >= 400})
     return dict(sorted(found.items()))
 
 
@@ -234,10 +149,9 @@ def _json(model: Any, schemas: _Schemas) -> dict[str, Any]:
     return {JSON: {"schema": schemas.ref(model)}}
 
 
-def _responses(route: RouteSpec, op: str, entry: Any, has_body: bool,
-               schemas: _Schemas) -> dict[str, Any]:
-    declared = _declared(route, op)
-    successes = success_models(entry, route.status)
+def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas) -> dict[str, Any]:
+    declared = route.responses
+    successes = route.success_models()
     successes.update({s: None for s in declared if s < 400 and s not in successes})
     answers: dict[str, Any] = {}
     for status, model in sorted(successes.items()):
@@ -246,37 +160,38 @@ def _responses(route: RouteSpec, op: str, entry: Any, has_body: bool,
         if model is not None:
             answer["content"] = _json(model, schemas)
         answers[str(status)] = answer
-    for status, description in _error_statuses(route, op, has_body).items():
+    for status, description in _error_statuses(route, has_body).items():
         answers[str(status)] = {"description": description, "content": _json(ERROR_BODY, schemas)}
         if status in ERROR_HEADERS:
             answers[str(status)]["headers"] = ERROR_HEADERS[status]
     return answers
 
 
-def _operation(route: RouteSpec, op: str, entry: Any, schemas: _Schemas) -> dict[str, Any]:
+def _operation(route: RouteSpec, op: str, schemas: _Schemas) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": op, "summary": route.summary,
                                  "tags": [tag(route.path)]}
-    params = _parameters(route, op, schemas)
+    params = _parameters(route, schemas)
     if params:
         operation["parameters"] = params
-    body = _request_body(route, op, schemas)
+    body = _request_body(route, schemas)
     if body is not None:
         operation["requestBody"] = body
-    operation["responses"] = _responses(route, op, entry, body is not None, schemas)
+    operation["responses"] = _responses(route, body is not None, schemas)
     operation["security"] = [] if route.public else [{SECURITY_SCHEME: []}]
     return operation
 
 
 def document(routes: Sequence[RouteSpec] = ROUTES, title: str = "Fanglin",
-             version: str = "0.1.0", responses: Mapping[str, Any] = RESPONSES) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``routes``; a route missing from ``responses`` is documented
-    without a response schema (the unit tests refuse that)."""
+             version: str = "0.1.0") -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes``, each described by what it declares; a route
+    without a ``response`` model is documented without a response schema (the unit tests
+    refuse that)."""
     routes = list(routes)
     ids = operation_ids(routes)
-    schemas = _Schemas(_models(routes, ids, responses))
+    schemas = _Schemas(_models(routes))
     paths: dict[str, dict[str, Any]] = {}
     for route, op in zip(routes, ids, strict=True):
-        operation = _operation(route, op, responses.get(op), schemas)
+        operation = _operation(route, op, schemas)
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

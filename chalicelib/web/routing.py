@@ -16,7 +16,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.core import errors
-from chalicelib.identity.tokens import Caller, authenticate
+from chalicelib.identity.caller import Caller
+from chalicelib.identity.tokens import authenticate
 from chalicelib.web.errors import to_response
 
 JSON = "application/json"
@@ -34,7 +35,21 @@ class RouteSpec:
     query: Any
     status: int
     content_types: tuple[str, ...]
+    response: Any = None
     responses: dict[int, str] = field(default_factory=dict)
+    documented_body: Any = None
+    headers: tuple[dict[str, Any], ...] = ()
+
+    def success_models(self) -> dict[int, Any]:
+        """``{status: model or None}`` of the answers this route gives when it succeeds."""
+        if isinstance(self.response, dict):
+            return dict(self.response)
+        return {self.status: self.response}
+
+    @property
+    def body_model(self) -> Any:
+        """The JSON body it takes: validated by the route, or parsed by the view itself."""
+        return self.body if self.body is not None else self.documented_body
 
 
 ROUTES: list[RouteSpec] = []
@@ -119,8 +134,15 @@ class Resource(Blueprint):
         status: int = 200,
         content_types: tuple[str, ...] = (JSON,),
         max_body: int = MAX_JSON_BODY,
+        response: Any = None,
         responses: dict[int, str] | None = None,
+        documented_body: Any = None,
+        headers: tuple[dict[str, Any], ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a route: ``response`` is the model of its success answer (or ``{status:
+        model or None}``), ``responses`` describes further statuses, ``documented_body`` a JSON
+        body the view parses itself, ``headers`` request headers it reads beyond Authorization.
+        """
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
             def handler(**params: str) -> Response:
@@ -148,7 +170,9 @@ class Resource(Blueprint):
                 ROUTES.append(RouteSpec(
                     path=path, method=method, name=view.__name__, summary=summary,
                     public=public, body=body, query=query, status=status,
-                    content_types=content_types, responses=dict(responses or {}),
+                    content_types=content_types, response=response,
+                    responses=dict(responses or {}), documented_body=documented_body,
+                    headers=tuple(headers),
                 ))
             Blueprint.route(self, path, methods=list(methods),
                             content_types=list(content_types))(handler)
@@ -157,4 +181,15 @@ class Resource(Blueprint):
         return decorator
 
 
-__all__ = ["Caller", "ROUTES", "Resource", "json_response"]
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "A retry with the same key answers the first result (24 hours)",
+    "schema": {"type": "string", "maxLength": 128},
+}
+IDEMPOTENT_CREATE: dict[int, str] = {
+    422: "The Idempotency-Key was used with a different body",
+    429: "Over the hourly ticket limit; retry after Retry-After seconds",
+}
+
+__all__ = ["Caller", "IDEMPOTENCY_KEY", "IDEMPOTENT_CREATE", "ROUTES", "Resource",
+           "json_response"]

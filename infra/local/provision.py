@@ -14,7 +14,7 @@ from chalicelib.core.db import (
     TTL_ATTRIBUTE,
     table_definition,
 )
-from chalicelib.identity.tokens import ROLES
+from chalicelib.identity.caller import ROLES
 from chalicelib.tickets.photos import UPLOAD_PREFIX
 
 PHOTO_QUEUE = "fanglin-photo-events"

@@ -21,7 +21,7 @@ def seed_directory(data: dict[str, Any] = DEMO) -> None:
     """Streets, communities, companies, estates with buildings and units, then grids."""
     from chalicelib.directory import schemas as docs
     from chalicelib.directory import service as directory
-    from chalicelib.identity.tokens import Caller
+    from chalicelib.identity.caller import Caller
 
     admin = Caller(user_id="seed", name="seed", phone=None, roles=frozenset({"admin"}),
                    community_id=None)

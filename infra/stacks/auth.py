@@ -16,7 +16,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct, Node
 
-from chalicelib.identity.tokens import ROLES
+from chalicelib.identity.caller import ROLES
 
 ISSUER_CONTEXT = "auth_issuer"
 AUDIENCE_CONTEXT = "auth_audience"

@@ -15,7 +15,7 @@ from moto import mock_aws
 from chalicelib.core import clients, config
 from chalicelib.core.db import reset_connections
 from chalicelib.identity import tokens as auth
-from chalicelib.identity.tokens import Caller
+from chalicelib.identity.caller import Caller
 from tests.tokens import Issuer, new_key
 
 ADMIN = Caller(user_id="seed-admin", name="seed", phone=None, roles=frozenset({"admin"}),

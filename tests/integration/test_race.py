@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from chalicelib.identity.tokens import Caller
+from chalicelib.identity.caller import Caller
 from chalicelib.tickets import escalation
 from chalicelib.tickets import schemas as docs
 from chalicelib.tickets import service as tickets

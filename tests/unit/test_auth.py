@@ -5,7 +5,8 @@ import pytest
 
 from chalicelib.core.config import AuthSettings
 from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
-from chalicelib.identity.tokens import Caller, TokenVerifier, authenticate
+from chalicelib.identity.caller import Caller
+from chalicelib.identity.tokens import TokenVerifier, authenticate
 from tests.tokens import Issuer, new_key
 
 ISSUER = "https://cognito-idp.example/pool"

@@ -87,16 +87,15 @@ def test_operation_ids_are_unique(doc: dict[str, Any]) -> None:
 
 def test_every_operation_has_a_response_model_and_every_model_a_route(
         doc: dict[str, Any]) -> None:
-    ids = {op["operationId"] for _, _, op in operations(doc)}
-    assert ids - set(openapi.RESPONSES) == set(), "routes without an entry in openapi.RESPONSES"
-    assert set(openapi.RESPONSES) - ids == set(), "openapi.RESPONSES entries without a route"
-    for table in (openapi.BODIES, openapi.EXTRA_RESPONSES, openapi.HEADERS):
-        assert set(table) <= ids
+    undeclared = [op for op, route in routes_by_id().items() if route.response is None]
+    assert undeclared == [], "routes that declare no response model"
+    documented = {op["operationId"] for _, _, op in operations(doc)}
+    assert documented == set(routes_by_id())
 
 
 def test_response_models_resolve_and_forbid_unknown_fields() -> None:
-    for op_id, entry in openapi.RESPONSES.items():
-        for model in openapi.success_models(entry, 200).values():
+    for op_id, route in routes_by_id().items():
+        for model in route.success_models().values():
             if model is not None and op_id != "get_openapi":
                 assert item_model(model).model_config.get("extra") == "forbid", op_id
 
@@ -105,8 +104,7 @@ def test_success_answers_name_the_route_status_and_its_model(doc: dict[str, Any]
     for op_id, route in routes_by_id().items():
         responses = operation(doc, op_id)["responses"]
         assert str(route.status) in responses
-        for status, model in openapi.success_models(openapi.RESPONSES[op_id],
-                                                    route.status).items():
+        for status, model in route.success_models().items():
             content = responses[str(status)].get("content", {})
             if model is None:
                 assert content == {}
@@ -120,7 +118,7 @@ def test_success_answers_name_the_route_status_and_its_model(doc: dict[str, Any]
 
 def test_request_bodies_are_the_routes_own_models(doc: dict[str, Any]) -> None:
     for op_id, route in routes_by_id().items():
-        model = route.body if route.body is not None else openapi.BODIES.get(op_id)
+        model = route.body_model
         body = operation(doc, op_id).get("requestBody")
         if model is None:
             assert body is None or "application/json" not in body["content"], op_id
@@ -230,7 +228,7 @@ def test_a_view_serving_two_methods_gets_two_operation_ids() -> None:
     base = dict(path="/things/{thing_id}", name="thing", summary="A thing", public=False,
                 body=None, query=None, status=200, content_types=("application/json",))
     routes = [RouteSpec(method="GET", **base), RouteSpec(method="PUT", **base)]
-    doc = openapi.document(routes, responses={})
+    doc = openapi.document(routes)
     item = doc["paths"]["/things/{thing_id}"]
     assert (item["get"]["operationId"], item["put"]["operationId"]) == ("thing_get", "thing_put")
     assert "content" not in item["get"]["responses"]["200"]
@@ -241,7 +239,7 @@ def test_statuses_a_route_declares_are_documented() -> None:
     route = RouteSpec(path="/things", method="DELETE", name="drop", summary="Drop", public=True,
                       body=None, query=None, status=204, content_types=("application/json",),
                       responses={429: "Slow down", 304: "Unchanged"})
-    answers = openapi.document([route], responses={"drop": None})["paths"]["/things"]["delete"]
+    answers = openapi.document([route])["paths"]["/things"]["delete"]
     assert set(answers["responses"]) == {"204", "304", "409", "429"}
     assert answers["responses"]["429"]["description"] == "Slow down"
     assert "content" not in answers["responses"]["304"]

@@ -12,6 +12,9 @@ from chalicelib.core import observability
 from chalicelib.core.lazy import lazy
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
     from chalicelib.tickets import escalation, photos
 else:
     escalation = lazy("chalicelib.tickets.escalation")
@@ -28,20 +31,34 @@ def s3_records(body: str) -> list[tuple[str, str]]:
             for r in message.get("Records", []) if "s3" in r]
 
 
-@bp.lambda_function(name="photo_processor")
-def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    failures = []
+def _process_photo_message(record: SQSRecord) -> None:
     log = observability.logger()
-    for record in event.get("Records", []):
-        try:
-            for bucket, key in s3_records(record["body"]):
-                outcome = photos.process_upload(bucket, key)
-                log.info("photo processed", extra={"outcome": outcome.__dict__})
-                observability.add_metric(f"Photos{outcome.result.capitalize()}")
-        except Exception:
-            log.exception("photo processing failed", extra={"message_id": record.get("messageId")})
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    try:
+        for bucket, key in s3_records(record.body):
+            outcome = photos.process_upload(bucket, key)
+            log.info("photo processed", extra={"outcome": outcome.__dict__})
+            observability.add_metric(f"Photos{outcome.result.capitalize()}")
+    except Exception:
+        log.exception("photo processing failed", extra={"message_id": record.get("messageId")})
+        raise
+
+
+@bp.lambda_function(name="photo_processor")
+def photo_processor(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    """Process the S3 notifications in each SQS message. A message that fails is listed in
+    ``batchItemFailures`` for redelivery, even when the whole batch fails; nothing is raised."""
+    if not event.get("Records"):
+        return {"batchItemFailures": []}
+    # Imported on the first photo event, not by ``import app`` at every cold start.
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=_process_photo_message,
+                                    processor=processor, context=context)
 
 
 @bp.lambda_function(name="escalation_task")

@@ -13,18 +13,30 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
 ACCEPTED_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_PIXELS = 40_000_000
 DISPLAY_EDGE = 2048
 THUMBNAIL_EDGE = 320
 JPEG_QUALITY = 85
+# Box-reduce first while at least this many times the target remains (Pillow's thumbnail default).
+_REDUCING_GAP = 2.0
 
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 _TYPE_ALIASES = {"image/jpg": "image/jpeg"}
 _CONVERTIBLE_MODES = frozenset({"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr"})
 _WHITE = (255, 255, 255)
+# As ImageOps.exif_transpose, applied after resizing: rotating the full-size image costs more.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 _DECODE_ERRORS = (
     OSError,
     SyntaxError,
@@ -120,7 +132,10 @@ def process_image(data: bytes, declared_type: str | None = None) -> ProcessedIma
         with _open(data, source_type) as im:
             _check_frames(im, source_type)
             _check_mode(im)
-            display = _fit(_decode(im, source_type), DISPLAY_EDGE)
+            decoded, transpose = _decode(im, source_type)
+            display = _fit(decoded, DISPLAY_EDGE)
+            if transpose is not None:
+                display = display.transpose(transpose)
             thumbnail = _fit(display, THUMBNAIL_EDGE)
             return ProcessedImage(
                 source_type=source_type,
@@ -172,14 +187,15 @@ def _check_mode(im: Image.Image) -> None:
         )
 
 
-def _decode(im: Image.Image, source_type: str) -> Image.Image:
-    """Decode fully, upright and flattened onto white, as an RGB image."""
+def _decode(im: Image.Image, source_type: str) -> tuple[Image.Image, Image.Transpose | None]:
+    """Decode fully and flatten onto white as RGB, still as stored; also return the transpose
+    that makes it upright. A JPEG is decoded at the smallest DCT scale covering DISPLAY_EDGE."""
     if source_type == "image/jpeg":
         im.draft("RGB", _fitted_size(im.size, DISPLAY_EDGE))
     try:
         im.load()
-        ImageOps.exif_transpose(im, in_place=True)
-        return _flatten(im)
+        orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
+        return _flatten(im), _UPRIGHT.get(orientation)
     except _DECODE_ERRORS as err:
         raise CorruptImageError("The image is damaged or truncated and cannot be read.") from err
 
@@ -207,12 +223,13 @@ def _fit(im: Image.Image, edge: int) -> Image.Image:
     size = _fitted_size(im.size, edge)
     if size == im.size:
         return im
-    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
 
 
 def _encode(im: Image.Image) -> Rendition:
-    clean = Image.new("RGB", im.size)
-    clean.paste(im)
+    # Pixels only: Pillow's writers fall back on im.info for some metadata (a JPEG comment).
+    clean = im.copy()
+    clean.info = {}
     buffer = BytesIO()
     clean.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
     data = buffer.getvalue()

@@ -25,6 +25,14 @@ def deliver(api, aws):
     return records, result.payload
 
 
+def take_notification(aws):
+    """The body of the one S3 upload notification waiting on the queue."""
+    messages = boto3.client("sqs").receive_message(QueueUrl=aws["queue_url"],
+                                                   MaxNumberOfMessages=10)["Messages"]
+    [body] = [m["Body"] for m in messages if "Records" in json.loads(m["Body"])]
+    return body
+
+
 def ticket_photo(api, ticket_id, user="lin"):
     return api.get(f"/tickets/{ticket_id}", user).json["photos"]
 
@@ -77,6 +85,35 @@ def test_redelivered_event_changes_nothing(api, aws):
     again = api.client.lambda_.invoke("photo_processor", {"Records": records})
     assert again.payload == {"batchItemFailures": []}
     assert without_urls(ticket_photo(api, tid)) == without_urls(first)
+
+
+def sqs_record(message_id, body):
+    return {"messageId": message_id, "receiptHandle": f"handle-{message_id}", "body": body,
+            "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:photos", "awsRegion": "us-east-1"}
+
+
+def test_only_failed_messages_are_reported(api, aws):
+    created = new_ticket(api, photos=1)
+    upload(aws, created["uploads"][0], jpeg_bytes())
+    records = [
+        sqs_record("good", take_notification(aws)),
+        sqs_record("broken", "{not json"),
+        sqs_record("test-event", json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})),
+    ]
+    result = api.client.lambda_.invoke("photo_processor", {"Records": records})
+    assert result.payload == {"batchItemFailures": [{"itemIdentifier": "broken"}]}
+    assert [p["status"] for p in ticket_photo(api, created["ticket"]["ticket_id"])] == ["ready"]
+
+
+def test_a_batch_that_fails_entirely_is_reported_not_raised(api):
+    records = [sqs_record("one", "{not json"),
+               sqs_record("two", json.dumps({"Records": [{"s3": {"bucket": {}}}]}))]
+    result = api.client.lambda_.invoke("photo_processor", {"Records": records})
+    assert result.payload == {"batchItemFailures": [{"itemIdentifier": "one"},
+                                                    {"itemIdentifier": "two"}]}
+    empty = api.client.lambda_.invoke("photo_processor", {"Records": []})
+    assert empty.payload == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("data,content_type,reason", [

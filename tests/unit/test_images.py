@@ -265,6 +265,55 @@ def test_orientation_is_applied_after_jpeg_draft_downscale() -> None:
     assert_close(rgb_at(im, (512, 1950)), BLUE)
 
 
+def drafted_size(source: bytes) -> tuple[int, int]:
+    """The size Pillow decodes `source` at when drafted to fit DISPLAY_EDGE."""
+    with Image.open(BytesIO(source)) as im:
+        scale = DISPLAY_EDGE / max(im.size)
+        im.draft("RGB", (round(im.width * scale), round(im.height * scale)))
+        return im.size
+
+
+@pytest.mark.parametrize(
+    ("orientation", "red_corner"),
+    [(1, "tl"), (2, "tr"), (3, "br"), (4, "bl"), (5, "tl"), (6, "tr"), (7, "br"), (8, "bl")],
+)
+def test_every_orientation_is_applied_to_a_drafted_jpeg(orientation: int, red_corner: str) -> None:
+    im = Image.new("RGB", (4100, 2050), BLUE)
+    im.paste(RED, (0, 0, 2050, 1025))
+    source = encode(im, "JPEG", exif=gps_exif(orientation))
+    assert drafted_size(source) == (2050, 1025)
+
+    result = process_image(source, "image/jpeg")
+
+    upright = orientation <= 4
+    sizes = {"display": (2048, 1024), "thumbnail": (320, 160)}
+    for name, rendition in (("display", result.display), ("thumbnail", result.thumbnail)):
+        assert_clean_jpeg(rendition)
+        w, h = sizes[name] if upright else sizes[name][::-1]
+        assert (rendition.width, rendition.height) == (w, h)
+        out = reopen(rendition)
+        corners = {
+            "tl": (w // 4, h // 4),
+            "tr": (3 * w // 4, h // 4),
+            "bl": (w // 4, 3 * h // 4),
+            "br": (3 * w // 4, 3 * h // 4),
+        }
+        for corner, xy in corners.items():
+            assert_close(rgb_at(out, xy), RED if corner == red_corner else BLUE, tol=40)
+
+
+def test_xmp_orientation_is_applied_like_pillow() -> None:
+    xmp = XMP.replace(b"<rdf:RDF ", b'<rdf:RDF tiff:Orientation="6" ')
+    source = encode(two_colour((40, 20)), "JPEG", xmp=xmp)
+    with Image.open(BytesIO(source)) as original:
+        assert original.getexif()[ORIENTATION] == 6
+
+    display = process_image(source).display
+
+    assert (display.width, display.height) == (20, 40)
+    assert_clean_jpeg(display)
+
+
 def test_exif_orientation_in_png_and_webp_is_applied() -> None:
     for fmt in ("PNG", "WEBP"):
         source = encode(two_colour((40, 20)), fmt, exif=gps_exif(orientation=6))
@@ -427,6 +476,16 @@ def test_truncated_jpeg_is_corrupt() -> None:
         process_image(source[: len(source) // 2], "image/jpeg")
 
     assert caught.value.reason == "corrupt"
+    assert caught.value.__cause__ is not None
+
+
+def test_truncated_jpeg_decoded_at_draft_scale_is_corrupt() -> None:
+    source = encode(noisy((4100, 400)), "JPEG", quality=90)
+    assert drafted_size(source) == (2050, 200)
+
+    with pytest.raises(CorruptImageError) as caught:
+        process_image(source[: len(source) // 2], "image/jpeg")
+
     assert caught.value.__cause__ is not None
 
 

@@ -21,6 +21,10 @@ PHOTO_QUEUE = "fanglin-photo-events"
 PHOTO_DLQ = "fanglin-photo-events-dlq"
 USER_POOL = "fanglin-local"
 APP_CLIENT = "fanglin-mobile"
+COMMUNITY_ATTRIBUTE = "custom:community"
+# As the deployed app client (infra/stacks/auth.py): users never write what grants access.
+WRITE_ATTRIBUTES = ("name", "phone_number")
+READ_ATTRIBUTES = (*WRITE_ATTRIBUTES, COMMUNITY_ATTRIBUTE)
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def create_user_pool(cognito: Any, region: str, jwks_base: str) -> UserPool:
         cognito.create_group(GroupName=role, UserPoolId=pool_id)
     client_id = cognito.create_user_pool_client(
         UserPoolId=pool_id, ClientName=APP_CLIENT, GenerateSecret=False,
-        ReadAttributes=["name", "phone_number", "custom:community"],
+        ReadAttributes=list(READ_ATTRIBUTES), WriteAttributes=list(WRITE_ATTRIBUTES),
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
                            "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]

@@ -18,6 +18,7 @@ from infra.local.dispatch import Dispatcher, FunctionSettings, from_app
 from infra.local.lambdas import LambdaBridge
 from infra.local.poller import SqsPoller
 from infra.local.schedule import ScheduleRunner, schedules_of
+from infra.local.serial_dynamodb import SerialDynamoDB
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -116,6 +117,7 @@ def app_environment(pool: provision.UserPool, state_machine_arn: str) -> dict[st
         "AUTH_ISSUER": pool.issuer,
         "AUTH_AUDIENCE": pool.client_id,
         "AUTH_JWKS_URL": pool.jwks_url,
+        "USER_POOL_ID": pool.pool_id,
         "ESCALATION_STATE_MACHINE_ARN": state_machine_arn,
     }
 
@@ -199,6 +201,7 @@ class LocalStack:
         import requests
         from moto.server import ThreadedMotoServer
 
+        SerialDynamoDB.install()
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port,
                                         verbose=self.config.verbose)
         self._moto.start()
@@ -239,11 +242,11 @@ class LocalStack:
         self._pollers.append(poller)
 
     def _serve(self, app: Any) -> None:
-        from chalice.local import create_local_server
+        from infra.local.api_server import create_api_server
 
         try:
-            self._http = create_local_server(app, chalice_config(), self.config.host,
-                                             self.config.api_port)
+            self._http = create_api_server(app, chalice_config(), self.config.host,
+                                           self.config.api_port)
         except OSError as err:
             raise StackError(f"cannot serve on {self.config.api_url}: {err.strerror}") from err
         server = self._http.server
@@ -277,6 +280,7 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        SerialDynamoDB.uninstall()
 
     def _client(self, service: str) -> Any:
         """The stack's own clients, against the embedded AWS (after ``apply_environment``)."""

@@ -33,6 +33,7 @@ OPTIONAL_CONTEXT = {
 # Cognito ID tokens carry ``token_use: id``; other issuers' tokens need not, so the check is off
 # ("" disables it) unless ``-c auth_token_use=...`` asks for it.
 EXTERNAL_TOKEN_USE = ""
+COMMUNITY_ATTRIBUTE = "community"
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def user_pool(scope: Construct) -> tuple[cognito.UserPool, cognito.UserPoolClien
             fullname=cognito.StandardAttribute(mutable=True, required=False),
             phone_number=cognito.StandardAttribute(mutable=True, required=False),
         ),
-        custom_attributes={"community": cognito.StringAttribute(mutable=True)},
+        custom_attributes={COMMUNITY_ATTRIBUTE: cognito.StringAttribute(mutable=True)},
         account_recovery=cognito.AccountRecovery.NONE,
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
@@ -98,8 +99,16 @@ def user_pool(scope: Construct) -> tuple[cognito.UserPool, cognito.UserPoolClien
         id_token_validity=cdk.Duration.hours(1),
         disable_o_auth=True,
         prevent_user_existence_errors=True,
+        read_attributes=self_service_attributes().with_custom_attributes(COMMUNITY_ATTRIBUTE),
+        write_attributes=self_service_attributes(),
     )
     return pool, client
+
+
+def self_service_attributes() -> cognito.ClientAttributes:
+    """What users may change about themselves with their own access token: never what grants
+    access (``custom:community``; groups are not attributes)."""
+    return cognito.ClientAttributes().with_standard_attributes(fullname=True, phone_number=True)
 
 
 def cognito_environment(

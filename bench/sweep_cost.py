@@ -16,7 +16,7 @@ OVERDUE = 50
 def seed(open_count: int, overdue: int, now: datetime) -> None:
     from chalicelib.core.ids import new_id
     from chalicelib.core.timeutil import iso
-    from chalicelib.tickets import sla
+    from chalicelib.tickets import store
     from chalicelib.tickets.models import Ticket
 
     with Ticket.batch_write() as batch:
@@ -24,13 +24,13 @@ def seed(open_count: int, overdue: int, now: datetime) -> None:
             ticket_id = new_id("tk_")
             next_check = now - timedelta(minutes=5) if n < overdue else now + timedelta(hours=3)
             created = iso(now - timedelta(hours=1))
-            batch.save(Ticket(
-                *Ticket.key(ticket_id), ticket_id=ticket_id, community_id="bench",
+            batch.save(store.new_ticket(
+                ticket_id=ticket_id, community_id="bench",
                 estate_id="e1", category="public_area", description="bench",
                 location={"estate_id": "e1"}, status="submitted", created_at=created,
                 updated_at=created, sla_phase="respond", sla_stage=0,
                 sla_checkpoints=[iso(next_check)], next_check_at=iso(next_check),
-                gsi5pk=sla.due_partition(ticket_id), gsi5sk=f"{iso(next_check)}#{ticket_id}",
+                due_at=iso(next_check),
             ))
 
 

@@ -35,6 +35,7 @@ class Settings:
     url_ttl_s: int
     upload_max_bytes: int = 10 * 1024 * 1024
     direct_upload_max_bytes: int = 5 * 1024 * 1024
+    user_pool_id: str | None = None
 
 
 REQUIRED = (
@@ -92,6 +93,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         tickets_per_hour=_int(env, "TICKETS_PER_HOUR", 20),
         url_ttl_s=_int(env, "URL_TTL_S", 600),
+        user_pool_id=env.get("USER_POOL_ID") or None,
     )
 
 

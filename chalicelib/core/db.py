@@ -1,6 +1,6 @@
 """The single Fanglin table: every entity is a PynamoDB model keyed by ``pk``/``sk``.
 
-Five overloaded global secondary indexes (``gsi1``..``gsi5``) serve the list access patterns;
+Six overloaded global secondary indexes (``gsi1``..``gsi6``) serve the list access patterns;
 each model documents which index it populates and with what keys.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pynamodb.models import Model
 
 from chalicelib.core.config import get_settings
 
-GSI_NAMES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
+GSI_NAMES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6")
 TTL_ATTRIBUTE = "expires_at"
 
 

@@ -28,4 +28,10 @@ class QueryDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-__all__ = ["Document", "Field", "Id", "LongText", "Name", "QueryDocument", "ShortText", "View"]
+class PageQuery(QueryDocument):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: Annotated[str, StringConstraints(max_length=512)] | None = None
+
+
+__all__ = ["Document", "Field", "Id", "LongText", "Name", "PageQuery", "QueryDocument",
+           "ShortText", "View"]

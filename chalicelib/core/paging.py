@@ -19,6 +19,6 @@ def decode_cursor(cursor: str) -> str:
         if not isinstance(key, str) or "#" not in key:
             raise ValueError(key)
         return key
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, RecursionError) as err:
         raise InvalidInputError("invalid cursor", [{"field": "cursor", "message": "invalid"}]
                                 ) from err

@@ -1,6 +1,8 @@
-"""The directory's PynamoDB models: geography, people's memberships."""
+"""The directory's PynamoDB models: geography and people's memberships. Their keys and indexes
+are built in ``store.py``, which documents the layout."""
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -10,23 +12,24 @@ from pynamodb.attributes import (
 from chalicelib.core.db import BaseModel, gsi
 
 
-class Building(BaseModel):
-    """pk ``ESTATE#{estate_id}``, sk ``BUILDING#{id}``;
-    gsi1 ``COMMUNITY#{community_id}`` / ``BUILDING#{estate_id}#{id}``."""
+class LocationAttribute(MapAttribute[str, float]):
+    """A WGS-84 point."""
 
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+
+
+class Building(BaseModel):
     building_id = UnicodeAttribute()
     estate_id = UnicodeAttribute()
     community_id = UnicodeAttribute()
     name = UnicodeAttribute()
     grid_id = UnicodeAttribute(null=True)
+    location = LocationAttribute(null=True)
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_community = gsi("gsi1")
-
-    @staticmethod
-    def key(estate_id: str, building_id: str) -> tuple[str, str]:
-        return f"ESTATE#{estate_id}", f"BUILDING#{building_id}"
 
 
 class CategoryAttribute(MapAttribute[str, str]):
@@ -36,8 +39,6 @@ class CategoryAttribute(MapAttribute[str, str]):
 
 
 class Community(BaseModel):
-    """pk ``COMMUNITY#{id}``, sk ``COMMUNITY``; gsi1 ``STREET#{street_id}`` / ``COMMUNITY#{id}``."""
-
     community_id = UnicodeAttribute()
     name = UnicodeAttribute()
     name_en = UnicodeAttribute(null=True)
@@ -50,35 +51,26 @@ class Community(BaseModel):
     gsi1sk = UnicodeAttribute(null=True)
     by_street = gsi("gsi1")
 
-    @staticmethod
-    def key(community_id: str) -> tuple[str, str]:
-        return f"COMMUNITY#{community_id}", "COMMUNITY"
-
 
 class Company(BaseModel):
-    """A property-management company. pk ``COMPANY#{id}``, sk ``COMPANY``."""
+    """A property-management company."""
 
     company_id = UnicodeAttribute()
     name = UnicodeAttribute()
     phone = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
-    @staticmethod
-    def key(company_id: str) -> tuple[str, str]:
-        return f"COMPANY#{company_id}", "COMPANY"
-
 
 class Estate(BaseModel):
-    """pk ``ESTATE#{id}``, sk ``ESTATE``.
-
-    gsi1 ``COMMUNITY#{community_id}`` / ``ESTATE#{id}`` (estates of a community);
-    gsi2 ``COMPANY#{company_id}`` / ``ESTATE#{id}`` (estates a company manages).
-    """
+    """An estate (小区) and the company that manages it; ``boundary`` holds the ``coordinates``
+    of a GeoJSON Polygon."""
 
     estate_id = UnicodeAttribute()
     community_id = UnicodeAttribute()
     name = UnicodeAttribute()
     company_id = UnicodeAttribute()
+    location = LocationAttribute(null=True)
+    boundary = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
@@ -87,35 +79,22 @@ class Estate(BaseModel):
     by_community = gsi("gsi1")
     by_company = gsi("gsi2")
 
-    @staticmethod
-    def key(estate_id: str) -> tuple[str, str]:
-        return f"ESTATE#{estate_id}", "ESTATE"
-
 
 class Grid(BaseModel):
-    """pk ``COMMUNITY#{community_id}``, sk ``GRID#{id}``."""
-
     grid_id = UnicodeAttribute()
     community_id = UnicodeAttribute()
     name = UnicodeAttribute()
     workers = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UnicodeAttribute()
 
-    @staticmethod
-    def key(community_id: str, grid_id: str) -> tuple[str, str]:
-        return f"COMMUNITY#{community_id}", f"GRID#{grid_id}"
 
-
-KINDS = ("company", "grid", "street", "unit")
+# community: community-office staff; company: property staff; grid: grid worker; street:
+# street-office staff; unit: owner or resident.
+KINDS = ("community", "company", "grid", "street", "unit")
 
 
 class Membership(BaseModel):
-    """What a user belongs to, read in one Query to resolve their scope.
-
-    pk ``USER#{user_id}``, sk ``MEMBER#{kind}#{ref}`` where kind is company (property staff),
-    grid (grid worker), street (street-office staff) or unit (``{estate_id}#{unit_id}``, as owner
-    or resident).
-    """
+    """What a user belongs to, read in one Query to resolve their scope."""
 
     user_id = UnicodeAttribute()
     kind = UnicodeAttribute()
@@ -126,25 +105,17 @@ class Membership(BaseModel):
     relation = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 
-    @staticmethod
-    def key(user_id: str, kind: str, ref: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"MEMBER#{kind}#{ref}"
-
 
 class Street(BaseModel):
-    """A street office (街道). pk ``STREET#{id}``, sk ``STREET``."""
+    """A street office (街道)."""
 
     street_id = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
-    @staticmethod
-    def key(street_id: str) -> tuple[str, str]:
-        return f"STREET#{street_id}", "STREET"
-
 
 class Unit(BaseModel):
-    """A dwelling. pk ``ESTATE#{estate_id}``, sk ``UNIT#{id}``."""
+    """A dwelling."""
 
     unit_id = UnicodeAttribute()
     estate_id = UnicodeAttribute()
@@ -155,7 +126,3 @@ class Unit(BaseModel):
     residents = ListAttribute(of=UnicodeAttribute, default=list)
     developer_unsold = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
-
-    @staticmethod
-    def key(estate_id: str, unit_id: str) -> tuple[str, str]:
-        return f"ESTATE#{estate_id}", f"UNIT#{unit_id}"

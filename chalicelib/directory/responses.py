@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from chalicelib.core.documents import View
-from chalicelib.directory.schemas import Category, GridBuilding
+from chalicelib.directory.schemas import Category, GridBuilding, Point, Polygon
 
 
 class MeUnit(View):
@@ -37,6 +37,8 @@ class EstateView(View):
     name: str
     company_id: str
     property_company: CompanyRef
+    location: Point | None = Field(description="WGS-84; null when not recorded")
+    boundary: Polygon | None = Field(description="GeoJSON Polygon; null when not recorded")
 
 
 class BuildingView(View):
@@ -44,6 +46,7 @@ class BuildingView(View):
     estate_id: str
     name: str
     grid_id: str | None
+    location: Point | None = Field(description="WGS-84; null when not recorded")
 
 
 class GridRef(View):
@@ -82,6 +85,12 @@ class GridList(View):
 class CreatedCommunity(View):
     community_id: str
     name: str
+    staff: list[str]
+
+
+class StaffAdded(View):
+    community_id: str
+    staff: list[str] = Field(description="the office staff registered by this request")
 
 
 class CreatedStreet(View):

@@ -1,24 +1,26 @@
 """The directory: communities, streets, property companies, estates, buildings, units, grids,
-and the memberships that give each user their scope."""
+and the memberships that give each user their scope.
+
+Functions take the caller, check what they may do and return models or dataclasses; ``views.py``
+turns those into answers and ``store.py`` keeps them. What a caller reaches comes from the
+directory only: a token's community claim grants nothing by itself (SPEC 2).
+"""
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-
-from chalicelib.core.db import is_conditional_failure, sort_key, transaction
-from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
+from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.timeutil import iso, utcnow
+from chalicelib.directory import geo, store
 from chalicelib.directory.models import (
     Building,
     Community,
     Company,
     Estate,
     Grid,
+    LocationAttribute,
     Membership,
     Street,
     Unit,
@@ -44,7 +46,8 @@ DEVICE_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("air_quality", "空气质量", "Air quality"),
     ("abnormal_movement", "异常行为", "Abnormal movement"),
 )
-TRANSACTION_LIMIT = 100
+NEAR_ESTATE_M = 500
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,14 @@ class Home:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a caller may reach beyond their own objects, resolved from the directory."""
+    """What a caller may reach beyond their own objects, resolved from the directory.
+
+    ``communities`` are those the caller verifiably belongs to: their homes', the offices they
+    staff, those of the estates their company manages, of their grids and of their street.
+    ``community_id`` is their own community: the office they staff, else their home's, else
+    their grid's, else the only community their work covers; the token's claim only picks
+    among several.
+    """
 
     caller: Caller
     homes: tuple[Home, ...] = ()
@@ -67,97 +77,144 @@ class Scope:
     grid_ids: frozenset[str] = frozenset()
     street_ids: frozenset[str] = frozenset()
     street_communities: frozenset[str] = frozenset()
+    staffed_communities: frozenset[str] = frozenset()
+    communities: frozenset[str] = frozenset()
+    community_id: str | None = None
 
     @property
     def home_estates(self) -> frozenset[str]:
         return frozenset(h.estate_id for h in self.homes)
 
+    def staffs_community(self, community_id: str) -> bool:
+        """Office staff of the community (admins are not, though they may do what staff do)."""
+        return "community" in self.caller.roles and community_id in self.staffed_communities
+
     def supervises_community(self, community_id: str) -> bool:
+        """Admins; the community's office staff; staff of its street office."""
         c = self.caller
-        if c.is_admin:
-            return True
-        if "community" in c.roles and c.community_id == community_id:
+        if c.is_admin or self.staffs_community(community_id):
             return True
         return "street" in c.roles and community_id in self.street_communities
 
     def belongs_to_community(self, community_id: str) -> bool:
-        if self.supervises_community(community_id) or self.caller.community_id == community_id:
-            return True
-        return any(h.community_id == community_id for h in self.homes)
+        return self.supervises_community(community_id) or community_id in self.communities
 
 
-@dataclass
-class _Batch:
-    items: list[Any] = field(default_factory=list)
-    deletes: list[Any] = field(default_factory=list)
+@dataclass(frozen=True)
+class Staffed(Generic[T]):
+    """An office or company, and the staff just registered with it."""
+
+    item: T
+    staff: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CommunityDirectory:
+    community: Community
+    estates: list[Estate]
+    buildings: list[Building]
+    grids: list[Grid]
+    companies: dict[str, Company]
+
+
+@dataclass(frozen=True)
+class GridWithBuildings:
+    grid: Grid
+    buildings: tuple[tuple[str, str], ...]
 
 
 def _now() -> str:
     return iso(utcnow())
 
 
+def _own_community(claimed: str | None, *tiers: frozenset[str]) -> str | None:
+    for tier in tiers:
+        if tier:
+            return claimed if claimed in tier else min(tier)
+    return None
+
+
 def load_scope(caller: Caller) -> Scope:
-    """Resolve the caller's memberships (one Query, plus one per company or street)."""
+    """Resolve the caller's memberships (one Query, plus one per company or street). A
+    membership counts only with the role it serves (office staff need ``community``...)."""
     homes: list[Home] = []
+    offices: set[str] = set()
     companies: set[str] = set()
-    grids: set[str] = set()
+    grids: dict[str, str | None] = {}
     streets: set[str] = set()
-    for m in Membership.query(f"USER#{caller.user_id}", Membership.sk.startswith("MEMBER#")):
+    roles = caller.roles
+    for m in store.memberships(caller.user_id):
         if m.kind == "unit":
             homes.append(Home(m.estate_id or "", m.ref_id, m.building or "",
                               m.relation or "resident", m.community_id))
-        elif m.kind == "company" and "property" in caller.roles:
+        elif m.kind == "community" and "community" in roles:
+            offices.add(m.ref_id)
+        elif m.kind == "company" and "property" in roles:
             companies.add(m.ref_id)
-        elif m.kind == "grid" and "grid" in caller.roles:
-            grids.add(m.ref_id)
-        elif m.kind == "street" and "street" in caller.roles:
+        elif m.kind == "grid" and "grid" in roles:
+            grids[m.ref_id] = m.community_id
+        elif m.kind == "street" and "street" in roles:
             streets.add(m.ref_id)
-    managed = {e.estate_id for co in companies for e in Estate.by_company.query(f"COMPANY#{co}")}
-    street_communities = {
-        c.community_id for s in streets for c in Community.by_street.query(f"STREET#{s}")
-    }
+    managed = [e for co in companies for e in store.estates_of_company(co)]
+    street_communities = frozenset(
+        c.community_id for s in streets for c in store.communities_of_street(s))
+    home_communities = frozenset(h.community_id for h in homes if h.community_id)
+    grid_communities = frozenset(c for c in grids.values() if c)
+    staffed = frozenset(offices)
+    communities = (home_communities | staffed | grid_communities | street_communities
+                   | {e.community_id for e in managed})
     return Scope(
         caller=caller,
         homes=tuple(homes),
         company_ids=frozenset(companies),
-        managed_estates=frozenset(managed),
+        managed_estates=frozenset(e.estate_id for e in managed),
         grid_ids=frozenset(grids),
         street_ids=frozenset(streets),
-        street_communities=frozenset(street_communities),
+        street_communities=street_communities,
+        staffed_communities=staffed,
+        communities=communities,
+        community_id=_own_community(
+            caller.community_id, staffed, home_communities, grid_communities,
+            communities if len(communities) == 1 else frozenset()),
     )
 
 
+# --- reading --------------------------------------------------------------------------------
+
 def get_community(community_id: str) -> Community:
     """Raises NotFoundError."""
-    try:
-        return Community.get(*Community.key(community_id))
-    except DoesNotExist as err:
-        raise NotFoundError(f"community {community_id} not found") from err
+    found = store.community(community_id)
+    if found is None:
+        raise NotFoundError(f"community {community_id} not found")
+    return found
 
 
 def get_estate(estate_id: str) -> Estate:
     """Raises NotFoundError."""
-    try:
-        return Estate.get(*Estate.key(estate_id))
-    except DoesNotExist as err:
-        raise NotFoundError(f"estate {estate_id} not found") from err
+    found = store.estate(estate_id)
+    if found is None:
+        raise NotFoundError(f"estate {estate_id} not found")
+    return found
+
+
+def get_company(company_id: str) -> Company:
+    """Raises NotFoundError."""
+    found = store.company(company_id)
+    if found is None:
+        raise NotFoundError(f"company {company_id} not found")
+    return found
 
 
 def find_building(estate_id: str, building_id: str) -> Building | None:
-    try:
-        return Building.get(*Building.key(estate_id, building_id))
-    except DoesNotExist:
-        return None
+    return store.building(estate_id, building_id)
 
 
 def find_unit(estate_id: str, unit_id: str) -> Unit | None:
-    try:
-        return Unit.get(*Unit.key(estate_id, unit_id))
-    except DoesNotExist:
-        return None
+    return store.unit(estate_id, unit_id)
 
 
 def categories(community: Community) -> list[dict[str, str]]:
+    """The default categories, those the community defines replacing any of the same code."""
     own = [{"code": c.code, "zh": c.zh, "en": c.en} for c in community.categories]
     codes = {c["code"] for c in own}
     defaults = [{"code": code, "zh": zh, "en": en} for code, zh, en in DEFAULT_CATEGORIES
@@ -177,89 +234,100 @@ def visible_community(caller: Caller, community_id: str) -> tuple[Community, Sco
     return get_community(community_id), scope
 
 
-def _require_admin_or_community_staff(caller: Caller, community_id: str) -> None:
+def list_categories(caller: Caller, community_id: str) -> list[dict[str, str]]:
+    """Ticket categories of a community the caller belongs to. Raises NotFoundError."""
+    community, _ = visible_community(caller, community_id)
+    return categories(community)
+
+
+def community_directory(caller: Caller, community_id: str) -> CommunityDirectory:
+    """The community with its estates (and their companies), buildings and grids, for anyone
+    of that community. Raises NotFoundError."""
+    community, _ = visible_community(caller, community_id)
+    estates = list(store.estates_of_community(community_id))
+    return CommunityDirectory(
+        community=community,
+        estates=estates,
+        buildings=list(store.buildings_of_community(community_id)),
+        grids=list(store.grids_of_community(community_id)),
+        companies={c.company_id: c for c in store.companies(e.company_id for e in estates)},
+    )
+
+
+def list_grids(caller: Caller, community_id: str) -> list[Grid]:
+    """Raises ForbiddenError, NotFoundError."""
+    caller.require("admin", "community", "street", "grid")
+    visible_community(caller, community_id)
+    return list(store.grids_of_community(community_id))
+
+
+def me(caller: Caller) -> Scope:
+    """The caller with what the directory says of them."""
+    return load_scope(caller)
+
+
+def estate_at(community_id: str, lat: float, lon: float,
+              within_m: float = NEAR_ESTATE_M) -> Estate | None:
+    """The estate of the community whose boundary holds the point (the one whose location is
+    nearest when boundaries overlap), else the estate nearest to it within ``within_m`` metres
+    by its location (the centre of its boundary when it has no location), else None.
+    Raises InvalidInputError for coordinates out of range."""
+    problems = geo.point_problems(lat, lon)
+    if problems:
+        raise InvalidInputError("coordinates out of range",
+                                [{"field": "location", "message": p} for p in problems])
+    estates = list(store.estates_of_community(community_id))
+
+    def distance(e: Estate) -> float:
+        point = _reference_point(e)
+        return geo.distance_m(lat, lon, *point) if point else float("inf")
+
+    inside = [e for e in estates if e.boundary and geo.contains(e.boundary, lat, lon)]
+    if inside:
+        return min(inside, key=lambda e: (distance(e), e.estate_id))
+    near = [(distance(e), e.estate_id, e) for e in estates]
+    near = [n for n in near if n[0] <= within_m]
+    return min(near, key=lambda n: (n[0], n[1]))[2] if near else None
+
+
+def _reference_point(estate: Estate) -> tuple[float, float] | None:
+    if estate.location is not None:
+        return float(estate.location.lat), float(estate.location.lon)
+    if estate.boundary:
+        return geo.centroid(estate.boundary[0])
+    return None
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+def _require_office(caller: Caller, community_id: str) -> None:
+    """Admins, or staff of the community's office. Raises ForbiddenError, NotFoundError."""
     caller.require("admin", "community")
-    if not caller.is_admin and caller.community_id != community_id:
+    if not caller.is_admin and community_id not in load_scope(caller).staffed_communities:
         raise NotFoundError(f"community {community_id} not found")
 
 
-def community_view(caller: Caller, community_id: str) -> dict[str, Any]:
-    """The community with its estates, buildings and grids. Raises NotFoundError."""
-    community, _ = visible_community(caller, community_id)
-    estates: list[dict[str, Any]] = []
-    buildings: list[dict[str, Any]] = []
-    for item in _community_children(community_id):
-        if isinstance(item, Estate):
-            estates.append({"estate_id": item.estate_id, "name": item.name,
-                            "company_id": item.company_id})
-        elif isinstance(item, Building):
-            buildings.append({"building_id": item.building_id, "estate_id": item.estate_id,
-                              "name": item.name, "grid_id": item.grid_id})
-    companies = {e["company_id"] for e in estates}
-    names = {c.company_id: c.name for c in Company.batch_get([Company.key(c) for c in companies])}
-    for e in estates:
-        e["property_company"] = {"company_id": e["company_id"], "name": names.get(e["company_id"])}
-    grids = [
-        {"grid_id": g.grid_id, "name": g.name}
-        for g in Grid.query(f"COMMUNITY#{community_id}", Grid.sk.startswith("GRID#"))
-    ]
-    return {
-        "community_id": community.community_id,
-        "name": community.name,
-        "name_en": community.name_en,
-        "street_id": community.street_id,
-        "street_name": community.street_name,
-        "timezone": community.timezone,
-        "estates": estates,
-        "buildings": buildings,
-        "grids": grids,
-    }
+def _estate_for_office(caller: Caller, estate_id: str) -> Estate:
+    """The estate, for admins and staff of its community's office.
+    Raises ForbiddenError, NotFoundError."""
+    caller.require("admin", "community")
+    estate = get_estate(estate_id)
+    if not caller.is_admin and estate.community_id not in load_scope(caller).staffed_communities:
+        raise NotFoundError(f"estate {estate_id} not found")
+    return estate
 
 
-def _community_children(community_id: str) -> Iterable[Estate | Building]:
-    partition = f"COMMUNITY#{community_id}"
-    yield from Estate.by_community.query(
-        partition, sort_key(Estate.by_community).startswith("ESTATE#"))
-    yield from Building.by_community.query(
-        partition, sort_key(Building.by_community).startswith("BUILDING#"))
+def _require_known_users(field: str, usernames: Sequence[str]) -> None:
+    """Raises InvalidInputError naming each entry of ``field`` that no user holds."""
+    if not usernames:
+        return
+    from chalicelib.identity.users import user_directory
 
-
-def _create(item: Any, what: str, memberships: Iterable[Membership] = ()) -> None:
-    members = list(memberships)
-    try:
-        if not members:
-            item.save(condition=type(item).pk.does_not_exist())
-            return
-        with transaction() as tx:
-            tx.save(item, condition=type(item).pk.does_not_exist())
-            for m in members:
-                tx.save(m)
-    except (PutError, TransactWriteError) as err:
-        if is_conditional_failure(err):
-            raise ConflictError(f"{what} already exists") from err
-        raise
-
-
-def _membership(user_id: str, kind: str, ref: str, **extra: Any) -> Membership:
-    return Membership(*Membership.key(user_id, kind, ref), user_id=user_id, kind=kind,
-                      ref_id=ref.split("#")[-1], created_at=_now(), **extra)
-
-
-def create_community(caller: Caller, doc: docs.NewCommunity) -> dict[str, Any]:
-    """Admin only. Raises ForbiddenError, ConflictError."""
-    caller.require("admin")
-    community = Community(
-        *Community.key(doc.community_id),
-        community_id=doc.community_id, name=doc.name, name_en=doc.name_en,
-        street_id=doc.street_id, street_name=doc.street_name, timezone=doc.timezone,
-        categories=[c.model_dump() for c in doc.categories], created_at=_now(),
-    )
-    if doc.street_id:
-        community.gsi1pk = f"STREET#{doc.street_id}"
-        community.gsi1sk = f"COMMUNITY#{doc.community_id}"
-    _validate_timezone(doc.timezone)
-    _create(community, f"community {doc.community_id}")
-    return {"community_id": doc.community_id, "name": doc.name}
+    unknown = set(user_directory().unknown(usernames))
+    details = [{"field": f"{field}.{i}", "message": f"unknown user {name}"}
+               for i, name in enumerate(usernames) if name in unknown]
+    if details:
+        raise InvalidInputError("unknown users: " + ", ".join(sorted(unknown)), details)
 
 
 def _validate_timezone(name: str) -> None:
@@ -272,207 +340,177 @@ def _validate_timezone(name: str) -> None:
                                 [{"field": "timezone", "message": "unknown time zone"}]) from err
 
 
-def create_street(caller: Caller, doc: docs.NewStreet) -> dict[str, Any]:
-    """A street office and its staff. Admin only. Raises ForbiddenError, ConflictError."""
+def _validate_categories(doc: docs.NewCommunity) -> None:
+    reserved = {code for code, _, _ in DEVICE_CATEGORIES}
+    details = [{"field": f"categories.{i}.code", "message": "reserved for device alarms"}
+               for i, c in enumerate(doc.categories) if c.code in reserved]
+    if details:
+        raise InvalidInputError("categories reuse device alarm codes", details)
+
+
+def _location(point: docs.Point | None) -> LocationAttribute | None:
+    return LocationAttribute(lat=point.lat, lon=point.lon) if point else None
+
+
+def _staff(users: Iterable[str], kind: str, ref: str, **attributes: Any) -> list[Membership]:
+    now = _now()
+    return [store.new_membership(u, kind, ref, now, **attributes) for u in users]
+
+
+# --- registering ----------------------------------------------------------------------------
+
+def create_community(caller: Caller, doc: docs.NewCommunity) -> Staffed[Community]:
+    """A community with its office staff. Admin only.
+    Raises ForbiddenError, InvalidInputError, ConflictError."""
     caller.require("admin")
-    street = Street(*Street.key(doc.street_id), street_id=doc.street_id, name=doc.name,
-                    created_at=_now())
-    _create(street, f"street {doc.street_id}",
-            [_membership(u, "street", doc.street_id) for u in doc.staff])
-    return {"street_id": doc.street_id, "name": doc.name, "staff": doc.staff}
-
-
-def create_company(caller: Caller, doc: docs.NewCompany) -> dict[str, Any]:
-    """Admin only. Raises ForbiddenError, ConflictError."""
-    caller.require("admin")
-    company = Company(*Company.key(doc.company_id), company_id=doc.company_id, name=doc.name,
-                      phone=doc.phone, created_at=_now())
-    _create(company, f"company {doc.company_id}",
-            [_membership(u, "company", doc.company_id) for u in doc.staff])
-    return {"company_id": doc.company_id, "name": doc.name, "staff": doc.staff}
-
-
-def create_estate(caller: Caller, community_id: str, doc: docs.NewEstate) -> dict[str, Any]:
-    """Admin or the community's staff. Raises ForbiddenError, NotFoundError, ConflictError,
-    InvalidInputError (unknown company)."""
-    _require_admin_or_community_staff(caller, community_id)
-    get_community(community_id)
-    try:
-        Company.get(*Company.key(doc.company_id))
-    except DoesNotExist as err:
-        raise InvalidInputError(f"unknown company {doc.company_id}",
-                                [{"field": "company_id", "message": "unknown company"}]) from err
-    estate = Estate(
-        *Estate.key(doc.estate_id), estate_id=doc.estate_id, community_id=community_id,
-        name=doc.name, company_id=doc.company_id, created_at=_now(),
-        gsi1pk=f"COMMUNITY#{community_id}", gsi1sk=f"ESTATE#{doc.estate_id}",
-        gsi2pk=f"COMPANY#{doc.company_id}", gsi2sk=f"ESTATE#{doc.estate_id}",
+    _validate_timezone(doc.timezone)
+    _validate_categories(doc)
+    _require_known_users("staff", doc.staff)
+    community = store.new_community(
+        community_id=doc.community_id, name=doc.name, name_en=doc.name_en,
+        street_id=doc.street_id, street_name=doc.street_name, timezone=doc.timezone,
+        categories=[c.model_dump() for c in doc.categories], created_at=_now(),
     )
-    _create(estate, f"estate {doc.estate_id}")
-    return {"estate_id": doc.estate_id, "community_id": community_id, "name": doc.name,
-            "company_id": doc.company_id}
+    store.create(community, f"community {doc.community_id}",
+                 _staff(doc.staff, "community", doc.community_id,
+                        community_id=doc.community_id))
+    return Staffed(community, tuple(doc.staff))
 
 
-def _estate_for_staff(caller: Caller, estate_id: str) -> Estate:
-    caller.require("admin", "community")
-    estate = get_estate(estate_id)
-    if not caller.is_admin and caller.community_id != estate.community_id:
-        raise NotFoundError(f"estate {estate_id} not found")
+def add_community_staff(caller: Caller, community_id: str,
+                        doc: docs.CommunityStaff) -> Staffed[str]:
+    """Register more office staff of a community (again: no change). Admin only.
+    Raises ForbiddenError, InvalidInputError, NotFoundError."""
+    caller.require("admin")
+    _require_known_users("staff", doc.staff)
+    members = _staff(doc.staff, "community", community_id, community_id=community_id)
+    if not store.add_members(community_id, members):
+        raise NotFoundError(f"community {community_id} not found")
+    return Staffed(community_id, tuple(doc.staff))
+
+
+def create_street(caller: Caller, doc: docs.NewStreet) -> Staffed[Street]:
+    """A street office and its staff. Admin only.
+    Raises ForbiddenError, InvalidInputError, ConflictError."""
+    caller.require("admin")
+    _require_known_users("staff", doc.staff)
+    street = store.new_street(street_id=doc.street_id, name=doc.name, created_at=_now())
+    store.create(street, f"street {doc.street_id}", _staff(doc.staff, "street", doc.street_id))
+    return Staffed(street, tuple(doc.staff))
+
+
+def create_company(caller: Caller, doc: docs.NewCompany) -> Staffed[Company]:
+    """A property company and its staff. Admin only.
+    Raises ForbiddenError, InvalidInputError, ConflictError."""
+    caller.require("admin")
+    _require_known_users("staff", doc.staff)
+    company = store.new_company(company_id=doc.company_id, name=doc.name, phone=doc.phone,
+                                created_at=_now())
+    store.create(company, f"company {doc.company_id}",
+                 _staff(doc.staff, "company", doc.company_id))
+    return Staffed(company, tuple(doc.staff))
+
+
+def create_estate(caller: Caller, community_id: str, doc: docs.NewEstate) -> Estate:
+    """Admin or the community's office staff. Raises ForbiddenError, NotFoundError,
+    ConflictError, InvalidInputError (unknown company)."""
+    _require_office(caller, community_id)
+    get_community(community_id)
+    if store.company(doc.company_id) is None:
+        raise InvalidInputError(f"unknown company {doc.company_id}",
+                                [{"field": "company_id", "message": "unknown company"}])
+    estate = store.new_estate(
+        estate_id=doc.estate_id, community_id=community_id, name=doc.name,
+        company_id=doc.company_id, location=_location(doc.location),
+        boundary=doc.boundary.coordinates if doc.boundary else None, created_at=_now(),
+    )
+    store.create(estate, f"estate {doc.estate_id}")
     return estate
 
 
-def add_buildings(caller: Caller, estate_id: str, batch: docs.BuildingBatch) -> dict[str, Any]:
-    """Create or update buildings of an estate. Raises ForbiddenError, NotFoundError."""
-    estate = _estate_for_staff(caller, estate_id)
-    with Building.batch_write() as writer:
-        for b in batch.buildings:
-            writer.save(Building(
-                *Building.key(estate_id, b.building_id), building_id=b.building_id,
-                estate_id=estate_id, community_id=estate.community_id, name=b.name,
-                grid_id=b.grid_id, created_at=_now(),
-                gsi1pk=f"COMMUNITY#{estate.community_id}",
-                gsi1sk=f"BUILDING#{estate_id}#{b.building_id}",
-            ))
-    return {"estate_id": estate_id, "buildings": len(batch.buildings)}
-
-
-UNIT_CSV_COLUMNS = ("unit_id", "building", "area_m2", "owners", "residents", "developer_unsold")
-
-
-def parse_units_csv(text: str) -> docs.UnitBatch:
-    """CSV with a header row: unit_id, building, area_m2, owners and residents separated by ``;``,
-    developer_unsold (true/false). Raises InvalidInputError naming the row."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = set(reader.fieldnames or ())
-    missing = {"unit_id", "building", "area_m2"} - header
-    unknown = header - set(UNIT_CSV_COLUMNS)
-    if missing or unknown:
-        raise InvalidInputError("bad CSV header", [{"field": "header", "message":
-                                f"missing {sorted(missing)}, unknown {sorted(unknown)}"}])
-    rows = []
-    for n, row in enumerate(reader, start=2):
-        try:
-            area = float(row["area_m2"])
-        except (TypeError, ValueError) as err:
-            raise InvalidInputError("bad CSV row", [{"field": f"row {n}.area_m2",
-                                                     "message": "not a number"}]) from err
-        unsold = (row.get("developer_unsold") or "").strip().lower()
-        if unsold not in ("", "true", "false", "1", "0", "yes", "no"):
-            raise InvalidInputError("bad CSV row", [{"field": f"row {n}.developer_unsold",
-                                                     "message": "not a boolean"}])
-        rows.append({
-            "unit_id": (row["unit_id"] or "").strip(),
-            "building": (row["building"] or "").strip(),
-            "area_m2": area,
-            "owners": [p.strip() for p in (row.get("owners") or "").split(";") if p.strip()],
-            "residents": [p.strip() for p in (row.get("residents") or "").split(";") if p.strip()],
-            "developer_unsold": unsold in ("true", "1", "yes"),
-        })
-    from pydantic import ValidationError
-
-    from chalicelib.directory.schemas import UnitBatch
-
-    try:
-        return UnitBatch.model_validate({"units": rows})
-    except ValidationError as err:
-        details = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                   for e in err.errors(include_url=False, include_input=False)]
-        raise InvalidInputError("bad CSV rows", details) from err
-
-
-def import_units(caller: Caller, estate_id: str, batch: docs.UnitBatch) -> dict[str, Any]:
-    """Create or replace units with their owners and residents, each unit in one transaction
-    with its memberships. Raises ForbiddenError, NotFoundError, InvalidInputError."""
-    estate = _estate_for_staff(caller, estate_id)
-    ids = [u.unit_id for u in batch.units]
-    if len(set(ids)) != len(ids):
-        raise InvalidInputError("duplicate unit_id in the batch")
-    buildings = {b.building_id for b in Building.query(f"ESTATE#{estate_id}",
-                                                       Building.sk.startswith("BUILDING#"))}
-    unknown = sorted({u.building for u in batch.units} - buildings)
+def add_buildings(caller: Caller, estate_id: str, batch: docs.BuildingBatch) -> list[Building]:
+    """Create buildings of an estate, or rename them; a grid or location a building omits is
+    kept. Raises ForbiddenError, NotFoundError, InvalidInputError (unknown grid)."""
+    estate = _estate_for_office(caller, estate_id)
+    named_grids = {b.grid_id for b in batch.buildings if b.grid_id}
+    grids = {g.grid_id for g in store.grids_of_community(estate.community_id)} \
+        if named_grids else set()
+    unknown = [{"field": f"buildings.{i}.grid_id",
+                "message": f"no grid {b.grid_id} in community {estate.community_id}"}
+               for i, b in enumerate(batch.buildings) if b.grid_id and b.grid_id not in grids]
     if unknown:
-        raise InvalidInputError("unknown buildings", [{"field": "building", "message":
-                                                        f"not in estate: {', '.join(unknown)}"}])
-    existing = {u.unit_id: u for u in Unit.batch_get([Unit.key(estate_id, i) for i in ids])}
-    for doc in batch.units:
-        _replace_unit(estate, doc, existing.get(doc.unit_id))
-    return {"estate_id": estate_id, "units": len(batch.units)}
+        raise InvalidInputError("unknown grids", unknown)
+    existing = {b.building_id: b for b in store.buildings_of_estate(estate_id)}
+    now = _now()
+    items = []
+    for b in batch.buildings:
+        old = existing.get(b.building_id)
+        items.append(store.new_building(
+            building_id=b.building_id, estate_id=estate_id, community_id=estate.community_id,
+            name=b.name, grid_id=b.grid_id or (old.grid_id if old else None),
+            location=_location(b.location) or (old.location if old else None),
+            created_at=old.created_at if old else now,
+        ))
+    store.save_buildings(items)
+    return items
 
 
-def _replace_unit(estate: Estate, doc: docs.NewUnit, old: Unit | None) -> None:
-    unit = Unit(*Unit.key(estate.estate_id, doc.unit_id), unit_id=doc.unit_id,
-                estate_id=estate.estate_id, community_id=estate.community_id,
-                building=doc.building, area_m2=doc.area_m2, owners=doc.owners,
-                residents=doc.residents, developer_unsold=doc.developer_unsold,
-                created_at=old.created_at if old else _now())
-    ref = f"{estate.estate_id}#{doc.unit_id}"
-    people = {u: "resident" for u in doc.residents}
-    people.update({u: "owner" for u in doc.owners})
-    previous: set[str] = {str(u) for u in [*old.owners, *old.residents]} if old else set()
-    gone = previous - set(people)
-    condition = (Unit.created_at == old.created_at) & (Unit.owners == old.owners) \
-        & (Unit.residents == old.residents) if old else Unit.pk.does_not_exist()
-    try:
-        with transaction() as tx:
-            tx.save(unit, condition=condition)
-            for user in gone:
-                tx.delete(Membership(*Membership.key(user, "unit", ref)))
-            for user, relation in people.items():
-                tx.save(_membership(user, "unit", ref, community_id=estate.community_id,
+def import_units(caller: Caller, estate_id: str, batch: docs.UnitBatch) -> list[Unit]:
+    """Create or replace units with their owners and residents, each unit in one transaction
+    with its memberships. Raises ForbiddenError, NotFoundError, InvalidInputError,
+    ConflictError (a unit changed during the import)."""
+    estate = _estate_for_office(caller, estate_id)
+    buildings = {b.building_id for b in store.buildings_of_estate(estate_id)}
+    unknown = [{"field": f"units.{i}.building", "message": f"no building {u.building} in estate"}
+               for i, u in enumerate(batch.units) if u.building not in buildings]
+    if unknown:
+        raise InvalidInputError("unknown buildings", unknown)
+    existing = {u.unit_id: u for u in store.units(estate_id, (u.unit_id for u in batch.units))}
+    return [_replace_unit(estate, i, doc, existing.get(doc.unit_id))
+            for i, doc in enumerate(batch.units)]
+
+
+def _replace_unit(estate: Estate, index: int, doc: docs.NewUnit, old: Unit | None) -> Unit:
+    now = _now()
+    unit = store.new_unit(
+        unit_id=doc.unit_id, estate_id=estate.estate_id, community_id=estate.community_id,
+        building=doc.building, area_m2=doc.area_m2, owners=doc.owners, residents=doc.residents,
+        developer_unsold=doc.developer_unsold, created_at=old.created_at if old else now)
+    people = {u: "resident" for u in doc.residents} | {u: "owner" for u in doc.owners}
+    gone = {str(u) for u in [*old.owners, *old.residents]} - set(people) if old else set()
+    if 1 + len(people) + len(gone) > store.TRANSACTION_LIMIT:
+        raise InvalidInputError(f"unit {doc.unit_id} changes too many people at once", [{
+            "field": f"units.{index}", "message": "replace its people in two imports"}])
+    ref = store.unit_ref(estate.estate_id, doc.unit_id)
+    members = [store.new_membership(user, "unit", ref, now, community_id=estate.community_id,
                                     estate_id=estate.estate_id, building=doc.building,
-                                    relation=relation))
-    except TransactWriteError as err:
-        if is_conditional_failure(err):
-            raise ConflictError(f"unit {doc.unit_id} changed during the import; retry") from err
-        raise
+                                    relation=relation)
+               for user, relation in people.items()]
+    store.replace_unit(unit, old, members, gone)
+    return unit
 
 
-def create_grid(caller: Caller, community_id: str, doc: docs.NewGrid) -> dict[str, Any]:
-    """A grid with its workers; the named buildings move into it.
-    Raises ForbiddenError, NotFoundError, ConflictError, InvalidInputError."""
-    _require_admin_or_community_staff(caller, community_id)
+def create_grid(caller: Caller, community_id: str, doc: docs.NewGrid) -> GridWithBuildings:
+    """A grid with its workers; the named buildings of the community move into it.
+    Raises ForbiddenError, NotFoundError, InvalidInputError, ConflictError."""
+    _require_office(caller, community_id)
     get_community(community_id)
-    if len(doc.workers) + len(doc.buildings) + 1 > TRANSACTION_LIMIT:
-        raise InvalidInputError(
-            f"a grid takes at most {TRANSACTION_LIMIT - 1} workers and buildings together")
-    grid = Grid(*Grid.key(community_id, doc.grid_id), grid_id=doc.grid_id,
-                community_id=community_id, name=doc.name, workers=doc.workers, created_at=_now())
-    try:
-        with transaction() as tx:
-            tx.save(grid, condition=Grid.pk.does_not_exist())
-            for user in doc.workers:
-                tx.save(_membership(user, "grid", doc.grid_id, community_id=community_id))
-            for b in doc.buildings:
-                tx.update(Building(*Building.key(b.estate_id, b.building_id)),
-                          actions=[Building.grid_id.set(doc.grid_id)],
-                          condition=Building.community_id == community_id)
-    except TransactWriteError as err:
-        if is_conditional_failure(err):
-            raise ConflictError(
-                f"grid {doc.grid_id} exists, or a building is not in community {community_id}"
-            ) from err
-        raise
-    return {"grid_id": doc.grid_id, "name": doc.name, "workers": doc.workers,
-            "buildings": [b.model_dump() for b in doc.buildings]}
-
-
-def list_grids(caller: Caller, community_id: str) -> dict[str, Any]:
-    """Raises ForbiddenError, NotFoundError."""
-    caller.require("admin", "community", "street", "grid")
-    visible_community(caller, community_id)
-    items = [{"grid_id": g.grid_id, "name": g.name, "workers": list(g.workers)}
-             for g in Grid.query(f"COMMUNITY#{community_id}", Grid.sk.startswith("GRID#"))]
-    return {"items": items, "next_cursor": None}
-
-
-def me(caller: Caller) -> dict[str, Any]:
-    scope = load_scope(caller)
-    return {
-        "user_id": caller.user_id,
-        "username": caller.user_id,
-        "name": caller.name,
-        "roles": sorted(caller.roles),
-        "community_id": caller.community_id,
-        "units": [{"unit_id": h.unit_id, "estate_id": h.estate_id, "building": h.building,
-                   "relation": h.relation} for h in scope.homes],
-    }
+    if 1 + len(doc.workers) + len(doc.buildings) > store.TRANSACTION_LIMIT:
+        raise InvalidInputError("too many workers and buildings for one grid", [{
+            "field": "buildings", "message": f"a grid takes at most "
+            f"{store.TRANSACTION_LIMIT - 1} workers and buildings together"}])
+    _require_known_users("workers", doc.workers)
+    keys = [(b.estate_id, b.building_id) for b in doc.buildings]
+    found = {(b.estate_id, b.building_id): b for b in store.buildings(keys)} if keys else {}
+    foreign = [{"field": f"buildings.{i}",
+                "message": f"no building {building} in estate {estate} of {community_id}"}
+               for i, (estate, building) in enumerate(keys)
+               if (estate, building) not in found
+               or found[(estate, building)].community_id != community_id]
+    if foreign:
+        raise InvalidInputError("unknown buildings", foreign)
+    grid = store.new_grid(grid_id=doc.grid_id, community_id=community_id, name=doc.name,
+                          workers=doc.workers, created_at=_now())
+    store.create_grid(grid, _staff(doc.workers, "grid", doc.grid_id, community_id=community_id),
+                      keys)
+    return GridWithBuildings(grid, tuple(keys))

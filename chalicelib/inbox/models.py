@@ -6,8 +6,8 @@ from chalicelib.core.db import BaseModel
 
 class Notification(BaseModel):
     """One inbox entry for an audience: a user (``user:{id}``) or a party that staff read as a
-    group (``company:{id}``, ``community:{id}``, ``street:{id}``, ``grid:{id}``).
-    pk ``INBOX#{audience}``, sk ``{at}#{id}``; expires with the table TTL after 180 days."""
+    group (``company:{id}``, ``community:{id}``, ``street:{id}``, ``grid:{id}``); keys in
+    ``inbox.store``. Expires with the table TTL after 180 days."""
 
     notification_id = UnicodeAttribute()
     audience = UnicodeAttribute()
@@ -18,7 +18,3 @@ class Notification(BaseModel):
     body = UnicodeAttribute(null=True)
     level = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
-
-    @staticmethod
-    def key(audience: str, at: str, notification_id: str) -> tuple[str, str]:
-        return f"INBOX#{audience}", f"{at}#{notification_id}"

@@ -6,12 +6,14 @@ from chalicelib.core.lazy import lazy
 from chalicelib.web.routing import Caller, LazySchemas, Resource
 
 if TYPE_CHECKING:
+    from chalicelib.core import documents as query_docs
     from chalicelib.inbox import service as inbox
-    from chalicelib.tickets import queries as query_docs
+    from chalicelib.inbox import views
 else:
     inbox = lazy("chalicelib.inbox.service")
+    views = lazy("chalicelib.inbox.views")
 
-queries = LazySchemas("chalicelib.tickets.queries")
+queries = LazySchemas("chalicelib.core.documents")
 answers = LazySchemas("chalicelib.inbox.responses")
 bp = Resource(__name__)
 
@@ -20,4 +22,4 @@ bp = Resource(__name__)
           summary="Notifications for the caller and the parties they work for, newest first",
           response=answers.Inbox)
 def get_inbox(caller: Caller, query: query_docs.PageQuery) -> dict[str, Any]:
-    return inbox.read(caller, query.limit, query.cursor)
+    return views.page_view(inbox.read(caller, query.limit, query.cursor))

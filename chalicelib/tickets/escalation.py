@@ -9,34 +9,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-
 from chalicelib.core.config import get_settings
-from chalicelib.core.db import is_conditional_failure, sort_key, transaction
-from chalicelib.core.errors import FanglinError
 from chalicelib.core.ids import new_id
 from chalicelib.core.timeutil import iso, iso_ceil_second, parse_iso, utcnow
 from chalicelib.inbox import service as inbox
-from chalicelib.tickets import lifecycle, sla, stats
+from chalicelib.tickets import lifecycle, sla, stats, store
+from chalicelib.tickets.errors import TicketBusyError, TicketNotFoundError
 from chalicelib.tickets.models import Ticket, TicketEvent
 
 LEVEL_NAMES = {0: "物业", 1: "社区督办", 2: "街道督办"}
 SWEEP_PAGE = 100
-
-
-class TicketBusyError(FanglinError):
-    """The ticket changed while it was being advanced; retry (the state machine does)."""
-
-
-class TicketNotFoundError(FanglinError):
-    """The ticket no longer exists; the execution ends."""
+FAN_OUT_LIMIT = 500
 
 
 def _read(ticket_id: str) -> Ticket:
-    try:
-        return Ticket.get(*Ticket.key(ticket_id), consistent_read=True)
-    except DoesNotExist as err:
-        raise TicketNotFoundError(ticket_id) from err
+    ticket = store.get_ticket(ticket_id, consistent=True)
+    if ticket is None:
+        raise TicketNotFoundError(ticket_id)
+    return ticket
 
 
 def _answer(ticket: Ticket) -> dict[str, Any]:
@@ -56,10 +46,11 @@ def seconds_until_check(ticket_id: str, now: datetime | None = None) -> float:
 
 @dataclass
 class Step:
-    """What one checkpoint does: ticket actions, notifications, counters, a timeline entry, and
-    a message for the reporter and followers."""
+    """What one checkpoint does: attribute values set and removed, notifications, counters, a
+    timeline entry, and a message for the reporter and followers."""
 
-    actions: list[Any]
+    sets: dict[str, Any]
+    removes: set[str] = field(default_factory=set)
     notifications: list[Any] = field(default_factory=list)
     bumps: list[stats.Bump] = field(default_factory=list)
     event: TicketEvent | None = None
@@ -77,8 +68,7 @@ def advance(ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
     if ticket.next_check_at is None or parse_iso(ticket.next_check_at) > now:
         return _answer(ticket)
     if ticket.status == lifecycle.RESOLVED and ticket.sla_phase == sla.AUTO_CLOSE:
-        _commit(ticket, _auto_close(ticket, now))
-        return _answer(_read(ticket_id))
+        return _answer(_commit(ticket, _auto_close(ticket, now)))
     if ticket.status not in lifecycle.OPEN_STATUSES:
         return _answer(ticket)
     checkpoints = [str(c) for c in ticket.sla_checkpoints]
@@ -89,10 +79,11 @@ def advance(ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
         step = _escalate(ticket, now)
     else:
         step = _final_breach(ticket, now)
-    _commit(ticket, step)
+    committed = _commit(ticket, step)
     if step.tell_followers:
-        inbox.notify_followers(ticket, "escalated", step.tell_followers, now)
-    return _answer(_read(ticket_id))
+        inbox.notify_users(store.follower_ids(ticket_id, FAN_OUT_LIMIT), "escalated", ticket_id,
+                           step.tell_followers, now)
+    return _answer(committed)
 
 
 def _reached(checkpoints: list[str], stage: int, now: datetime) -> int:
@@ -107,67 +98,57 @@ def _warn(ticket: Ticket, checkpoints: list[str], stage: int, now: datetime) -> 
     fraction = fractions[min(stage, len(fractions) - 1)] if fractions else 0
     what = "响应" if ticket.sla_phase == "respond" else "办结"
     title = f"工单{what}时限已过{round(fraction * 100)}%，请在 {checkpoints[-1]} 前处理"
-    return Step(sla.advance_actions(ticket.ticket_id, checkpoints, stage + 1),
-                inbox.for_parties(ticket, [int(ticket.sla_level)], "warning", title, now))
+    return Step(sla.advance_values(checkpoints, stage + 1),
+                notifications=inbox.for_parties(ticket, [int(ticket.sla_level)], "warning",
+                                                title, now))
 
 
 def _escalate(ticket: Ticket, now: datetime) -> Step:
     level = int(ticket.sla_level) + 1
     phase: sla.Phase = "resolve" if ticket.sla_phase == "resolve" else "respond"
     clock = sla.plan(sla.get_policy(ticket.community_id), ticket.category, level, phase, now, now)
-    actions = sla.clock_actions(ticket.ticket_id, clock)
-    actions.append(Ticket.escalation_level.set(max(level, int(ticket.escalation_level))))
+    sets = sla.clock_values(clock)
+    sets["escalation_level"] = max(level, int(ticket.escalation_level))
     if phase == "respond" and ticket.responded_in_time is None:
-        actions.append(Ticket.responded_in_time.set(False))
+        sets["responded_in_time"] = False
     what = "响应" if phase == "respond" else "办结"
     note = f"{LEVEL_NAMES[level - 1]}未在时限内{what}，升级至{LEVEL_NAMES[level]}"
     first = int(ticket.escalation_level) == 0
-    return Step(actions, inbox.for_parties(ticket, [level, 0], "escalated", note, now,
-                                           level=level),
-                stats.on_escalation(ticket, now, ticket.timezone, first),
-                _event(ticket, now, "escalated", note), note)
+    return Step(sets, notifications=inbox.for_parties(ticket, [level, 0], "escalated", note,
+                                                      now, level=level),
+                bumps=stats.on_escalation(ticket, now, ticket.timezone, first),
+                event=_event(ticket, now, "escalated", note), tell_followers=note)
 
 
 def _final_breach(ticket: Ticket, now: datetime) -> Step:
     note = f"{LEVEL_NAMES[sla.LAST_LEVEL]}时限已过，工单逾期"
-    return Step([Ticket.breached_final.set(True), *sla.stop_actions()],
-                inbox.for_parties(ticket, [sla.LAST_LEVEL, 1, 0], "breached", note, now),
-                stats.on_final_breach(ticket), _event(ticket, now, "breached", note))
+    return Step({"breached_final": True}, set(sla.FINAL),
+                notifications=inbox.for_parties(ticket, [sla.LAST_LEVEL, 1, 0], "breached",
+                                                note, now),
+                event=_event(ticket, now, "breached", note))
 
 
 def _auto_close(ticket: Ticket, now: datetime) -> Step:
     note = "办结 7 天内未确认，自动结案"
-    return Step([Ticket.status.set(lifecycle.CLOSED), Ticket.closed_at.set(iso(now)),
-                 Ticket.updated_at.set(iso(now)), *sla.stop_actions()],
+    return Step({"status": lifecycle.CLOSED, "closed_at": iso(now), "updated_at": iso(now)},
+                set(sla.STOPPED),
                 event=_event(ticket, now, "close", note, to_status=lifecycle.CLOSED))
 
 
 def _event(ticket: Ticket, now: datetime, action: str, note: str,
            to_status: str | None = None) -> TicketEvent:
-    at = iso(now)
-    event_id = new_id("ev_")
-    return TicketEvent(*TicketEvent.key(ticket.ticket_id, at, event_id),
-                       ticket_id=ticket.ticket_id, event_id=event_id, at=at, actor_id=None,
-                       actor_name=None, actor_role="system", action=action, note=note,
-                       public=True, from_status=ticket.status,
-                       to_status=to_status or ticket.status)
+    return store.new_event(ticket.ticket_id, iso(now), new_id("ev_"), actor_id=None,
+                           actor_name=None, actor_role="system", action=action, note=note,
+                           public=True, from_status=ticket.status,
+                           to_status=to_status or ticket.status)
 
 
-def _commit(ticket: Ticket, step: Step) -> None:
-    condition = (Ticket.revision == ticket.revision) & (Ticket.status == ticket.status)
+def _commit(ticket: Ticket, step: Step) -> Ticket:
     try:
-        with transaction() as tx:
-            tx.update(ticket, actions=[*step.actions, Ticket.revision.add(1)],
-                      condition=condition)
-            for notification in step.notifications:
-                tx.save(notification)
-            if step.event is not None:
-                tx.save(step.event)
-            stats.add_to(tx, ticket, step.bumps)
-    except TransactWriteError as err:
-        if is_conditional_failure(err):
-            raise TicketBusyError(f"ticket {ticket.ticket_id} changed; retry") from err
-        raise
+        return store.commit(ticket, store.TicketWrite(step.sets, step.removes, step.event,
+                                                      step.bumps, step.notifications))
+    except store.StaleTicketError as err:
+        raise TicketBusyError(f"ticket {ticket.ticket_id} changed; retry") from err
 
 
 # --- the sweep ------------------------------------------------------------------------------
@@ -175,13 +156,7 @@ def _commit(ticket: Ticket, step: Step) -> None:
 def due_tickets(now: datetime) -> list[str]:
     """Ids of tickets whose next checkpoint is at or before ``now``, from the sparse due index:
     only due items are read."""
-    bound = f"{iso(now)}#~"
-    ids: list[str] = []
-    for shard in range(sla.DUE_SHARDS):
-        for ticket in Ticket.by_due.query(f"DUE#{shard}", sort_key(Ticket.by_due) <= bound,
-                                          page_size=SWEEP_PAGE):
-            ids.append(ticket.ticket_id)
-    return ids
+    return store.due_ticket_ids(iso(now), SWEEP_PAGE)
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -24,6 +24,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "duplicate": (frozenset({SUBMITTED, ACKNOWLEDGED}), DUPLICATE),
 }
 STAFF_ACTIONS = frozenset({"acknowledge", "resolve", "reject", "duplicate"})
+ACCOUNTABLE_ACTIONS = frozenset({"resolve", "reject", "duplicate"})
+"""Staff actions a grid worker may not take: they acknowledge and comment only."""
 
 
 def next_status(action: str, current: str) -> str:

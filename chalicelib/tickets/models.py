@@ -8,6 +8,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
 
 from chalicelib.core.db import BaseModel, gsi
@@ -23,10 +24,8 @@ class LocationAttribute(MapAttribute[str, object]):
 
 
 class Ticket(BaseModel):
-    """pk ``TICKET#{id}``, sk ``TICKET``. List indexes sorted by ``{created_at}#{id}``:
-    gsi1 ``TICKETS#C#{community}``, gsi2 ``TICKETS#E#{estate}``, gsi3 ``TICKETS#G#{grid}``,
-    gsi4 ``TICKETS#R#{reporter}``. The sparse gsi5 ``DUE#{shard}`` / ``{next_check_at}#{id}``
-    holds only open tickets with a pending SLA checkpoint, so the sweep reads only what is due.
+    """A reported problem. Its keys and indexes (list indexes by community, estate, grid and
+    reporter; the sparse due index) are built by ``tickets.store`` alone.
 
     Timeline events and followers share the partition. Photos live in the ``photos`` map,
     ``{photo_id: {status, purpose, display_key, ...}}``, so a list page needs no extra reads; the
@@ -47,6 +46,7 @@ class Ticket(BaseModel):
     source = UnicodeAttribute(default="resident")
     reporter_id = UnicodeAttribute(null=True)
     reporter_name = UnicodeAttribute(null=True)
+    reporter_phone = UnicodeAttribute(null=True)
     anonymous = BooleanAttribute(default=False)
     private = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
@@ -65,6 +65,9 @@ class Ticket(BaseModel):
     next_check_at = UnicodeAttribute(null=True)
     response_due_at = UnicodeAttribute(null=True)
     resolution_due_at = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    supervised = BooleanAttribute(default=False)
+    reporter_erased = BooleanAttribute(default=False)
     responded_in_time = BooleanAttribute(null=True)
     escalation_level = NumberAttribute(default=0)
     resolved_in_time = BooleanAttribute(null=True)
@@ -87,15 +90,15 @@ class Ticket(BaseModel):
     gsi4sk = UnicodeAttribute(null=True)
     gsi5pk = UnicodeAttribute(null=True)
     gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
     by_community = gsi("gsi1")
     by_estate = gsi("gsi2")
     by_grid = gsi("gsi3")
     by_reporter = gsi("gsi4")
     by_due = gsi("gsi5")
+    by_target = gsi("gsi6")
 
-    @staticmethod
-    def key(ticket_id: str) -> tuple[str, str]:
-        return f"TICKET#{ticket_id}", "TICKET"
 
     @property
     def list_key(self) -> str:
@@ -103,7 +106,7 @@ class Ticket(BaseModel):
 
 
 class TicketEvent(BaseModel):
-    """One entry of a ticket's timeline. pk ``TICKET#{id}``, sk ``EVENT#{at}#{event_id}``."""
+    """One entry of a ticket's timeline (keys: tickets.store)."""
 
     ticket_id = UnicodeAttribute()
     event_id = UnicodeAttribute()
@@ -116,36 +119,30 @@ class TicketEvent(BaseModel):
     public = BooleanAttribute(default=True)
     from_status = UnicodeAttribute(null=True)
     to_status = UnicodeAttribute(null=True)
-
-    @staticmethod
-    def key(ticket_id: str, at: str, event_id: str) -> tuple[str, str]:
-        return f"TICKET#{ticket_id}", f"EVENT#{at}#{event_id}"
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_actor = gsi("gsi1")
 
 
 class Follower(BaseModel):
-    """pk ``TICKET#{ticket_id}``, sk ``FOLLOWER#{user_id}``."""
+    """A user following a ticket (keys: tickets.store)."""
 
     ticket_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     since = UnicodeAttribute()
-
-    @staticmethod
-    def key(ticket_id: str, user_id: str) -> tuple[str, str]:
-        return f"TICKET#{ticket_id}", f"FOLLOWER#{user_id}"
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_user = gsi("gsi1")
 
 
 class SlaPolicy(BaseModel):
-    """A community's SLA policy document (JSON). pk ``COMMUNITY#{id}``, sk ``SLA_POLICY``."""
+    """A community's SLA policy document (JSON)."""
 
     community_id = UnicodeAttribute()
     document = UnicodeAttribute()
     revision = NumberAttribute(default=1)
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute()
-
-    @staticmethod
-    def key(community_id: str) -> tuple[str, str]:
-        return f"COMMUNITY#{community_id}", "SLA_POLICY"
 
 
 class StatsBucket(BaseModel):
@@ -159,18 +156,18 @@ class StatsBucket(BaseModel):
 
     community_id = UnicodeAttribute(null=True)
 
-    @staticmethod
-    def key(community_id: str, bucket: str) -> tuple[str, str]:
-        return f"STATS#{community_id}", bucket
+
+class RateHit(MapAttribute[str, Any]):
+    token = UnicodeAttribute()
+    at = NumberAttribute()
 
 
 class RateWindow(BaseModel):
-    """Count of one user's actions in a fixed window.
-    pk ``RATE#{action}#{user_id}``, sk ``WINDOW#{window_start}``; expires with the table TTL."""
+    """The recent hits of one user's action, oldest first (``at`` in epoch seconds), so that
+    one write conditional on ``version`` admits a hit or loses to a concurrent one. pk
+    ``RATE#{action}#{user_id}``, sk ``HITS`` (keys built in ``ratelimit``); expires with the table
+    TTL once its newest hit has left the window."""
 
-    hits = NumberAttribute(default=0)
-    expires_at = TTLAttribute()
-
-    @staticmethod
-    def key(action: str, user_id: str, window_start: str) -> tuple[str, str]:
-        return f"RATE#{action}#{user_id}", f"WINDOW#{window_start}"
+    hits = ListAttribute(of=RateHit, default=list)
+    version = VersionAttribute()
+    expires_at = TTLAttribute(null=True)

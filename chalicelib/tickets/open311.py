@@ -1,10 +1,16 @@
 """Open311 GeoReport v2 (JSON) over tickets: a service is a ticket category of a community, a
 service request is a ticket, a jurisdiction is a community.
 
-The mapping is pure (a ticket view → an Open311 request; form or JSON fields → ``NewTicket``);
-the operations below it go through ``tickets.create_ticket``, ``list_tickets`` and
-``get_ticket``, so every rule of the ticket domain (scope, validation, rate limit, SLA, workflow,
-idempotency) applies unchanged, and read names from the directory and the SLA policy.
+The mapping is pure (a ticket view → an Open311 request; form or JSON fields → ``NewTicket``;
+a domain error → Open311 errors); the operations below it go through ``tickets.create_ticket``,
+``list_tickets`` and ``get_ticket``, so every rule of the ticket domain (scope, validation, rate
+limit, SLA, workflow, idempotency) applies unchanged, and read names from the directory and the
+SLA policy.
+
+A request is located by ``address_id`` (``estate_id`` or ``estate_id/building``), else by
+``lat`` + ``long`` (the estate whose boundary holds the point, else the nearest estate of the
+community within ``NEAR_M``), else by a bare ``address_string`` (the caller's home estate, and
+building when they have one home there).
 """
 from __future__ import annotations
 
@@ -16,20 +22,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.core.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
-from chalicelib.core.timeutil import parse_iso
+from chalicelib.core.errors import (
+    FanglinError,
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+    UnsupportedMediaTypeError,
+)
+from chalicelib.core.timeutil import parse_iso, utcnow
 from chalicelib.directory import service as directory
-from chalicelib.directory.models import Company
 from chalicelib.identity.caller import Caller
-from chalicelib.tickets import lifecycle, sla
-from chalicelib.tickets import service as tickets
+from chalicelib.tickets import lifecycle, photos, reading, reporting, sla
+from chalicelib.tickets.views import Seen, location_of
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from chalicelib.directory.models import Community, Estate
+    from chalicelib.directory.service import Home
     from chalicelib.tickets import open311_schemas as docs
     from chalicelib.tickets.schemas import NewTicket
     from chalicelib.tickets.sla_policy import SlaPolicyDoc
@@ -38,8 +48,9 @@ ROOT = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00Z"
 CONTACT = "芳邻 Fanglin, run by your community office (社区居委会)"
-KEY_SERVICE = ("No API keys: send an OpenID Connect ID token as 'Authorization: Bearer <token>' "
-               "(see /openapi.json); api_key is ignored")
+KEY_SERVICE = ("No API keys: discovery and services need nothing; for requests send an OpenID "
+               "Connect ID token as 'Authorization: Bearer <token>' (see /openapi.json); "
+               "api_key is ignored")
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 OPEN, CLOSED = "open", "closed"
@@ -65,6 +76,9 @@ FIELD_NAMES = {
     "community_id": "jurisdiction_id",
 }
 HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:]{1,255}$")
+TICKET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NEAR_M = 500
+LOCATION_FIELDS = ("lat", "long", "address_string", "address_id")
 T = TypeVar("T")
 
 
@@ -101,10 +115,6 @@ def split_address_id(value: str) -> tuple[str, str | None]:
     return estate_id, building or None
 
 
-def media_url(photos: Iterable[Mapping[str, Any]]) -> str | None:
-    return next((p["url"] for p in photos if p.get("status") == "ready" and p.get("url")), None)
-
-
 def promise(responsible: str, minutes: int, working_hours: bool = False) -> str:
     """The response promise, e.g. ``物业将在 360 分钟内响应``."""
     when = "工作时间 " if working_hours else " "
@@ -121,27 +131,54 @@ def agencies(company: str | None, community: str | None, street: str | None) -> 
     return {party: name or AGENCY[party] for party, name in names.items()}
 
 
-def to_request(view: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """A ticket view (``tickets.represent``) as an Open311 service request."""
-    location = view["location"]
-    live = view["sla"]
+@dataclass(frozen=True)
+class Facts:
+    """What a service request shows of a ticket, taken from the ticket itself."""
+
+    ticket_id: str
+    community_id: str
+    category: str
+    description: str
+    status: str
+    location: Mapping[str, Any]
+    created_at: str
+    updated_at: str
+    responsible: str
+    due_at: str | None
+    status_notes: str | None
+    media_url: str | None
+
+
+def facts_of(seen: Seen, now: datetime | None = None) -> Facts:
+    t = seen.ticket
+    live = sla.live(t, now or utcnow())
+    return Facts(ticket_id=t.ticket_id, community_id=t.community_id, category=t.category,
+                 description=t.description, status=t.status, location=location_of(t),
+                 created_at=t.created_at, updated_at=t.updated_at,
+                 responsible=live["responsible"], due_at=live["due_at"],
+                 status_notes=t.latest_public_note, media_url=photos.first_ready_url(t))
+
+
+def to_request(facts: Facts, ctx: Context) -> dict[str, Any]:
+    """A ticket's facts as an Open311 service request."""
+    location = facts.location
     return {
-        "service_request_id": view["ticket_id"],
-        "status": status_of(view["status"]),
-        "status_notes": view.get("latest_public_note"),
+        "service_request_id": facts.ticket_id,
+        "status": status_of(facts.status),
+        "status_notes": facts.status_notes,
         "service_name": ctx.service_name,
-        "service_code": view["category"],
-        "description": view["description"],
-        "agency_responsible": ctx.agencies.get(live["responsible"], live["responsible"]),
+        "service_code": facts.category,
+        "description": facts.description,
+        "agency_responsible": ctx.agencies.get(facts.responsible, facts.responsible),
         "service_notice": ctx.service_notice,
-        "requested_datetime": view["created_at"],
-        "updated_datetime": view["updated_at"],
-        "expected_datetime": live.get("due_at"),
+        "requested_datetime": facts.created_at,
+        "updated_datetime": facts.updated_at,
+        "expected_datetime": facts.due_at,
         "address": location.get("text") or ctx.place,
         "address_id": address_id(location),
         "lat": location.get("lat"),
         "long": location.get("lon"),
-        "media_url": media_url(view.get("photos", ())),
+        "media_url": facts.media_url,
     }
 
 
@@ -151,15 +188,15 @@ def to_service(category: Mapping[str, str]) -> dict[str, Any]:
             "keywords": "", "group": ""}
 
 
-def selected(view: Mapping[str, Any], statuses: frozenset[str], end: datetime | None) -> bool:
-    if view["status"] not in statuses:
+def selected(facts: Facts, statuses: frozenset[str], end: datetime | None) -> bool:
+    if facts.status not in statuses:
         return False
-    return end is None or parse_iso(view["created_at"]) <= end
+    return end is None or parse_iso(facts.created_at) <= end
 
 
-def before(view: Mapping[str, Any], start: datetime | None) -> bool:
+def before(facts: Facts, start: datetime | None) -> bool:
     """Whether the ticket was requested before ``start`` (lists are newest first)."""
-    return start is not None and parse_iso(view["created_at"]) < start
+    return start is not None and parse_iso(facts.created_at) < start
 
 
 def request_ids(text: str) -> list[str]:
@@ -169,7 +206,7 @@ def request_ids(text: str) -> list[str]:
 def ticket_id_of(request_file: str) -> str:
     """``tk_1.json`` → ``tk_1``. Raises NotFoundError for anything else."""
     ticket_id, dot, extension = request_file.rpartition(".")
-    if not dot or extension != "json" or not ticket_id:
+    if not dot or extension != "json" or not TICKET_ID.match(ticket_id):
         raise NotFoundError(f"{ROOT}/requests/{request_file} not found")
     return ticket_id
 
@@ -227,12 +264,36 @@ def _form(raw: bytes) -> dict[str, str]:
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        fields = json.loads(raw or b"{}")
+        fields = json.loads(raw or b"{}", object_pairs_hook=_distinct_text_pairs)
+    except RecursionError as err:
+        raise InvalidInputError("the body is nested too deeply") from err
     except ValueError as err:
         raise InvalidInputError("the body is not valid JSON") from err
     if not isinstance(fields, dict):
         raise InvalidInputError("the body must be a JSON object")
     return fields
+
+
+def _distinct_text_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose names do not repeat and whose text is Unicode (JSON's ``\\ud800``
+    escapes can spell lone surrogates, which no UTF-8 store or answer can carry)."""
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if not _is_unicode(name) or (isinstance(value, str) and not _is_unicode(value)):
+            raise InvalidInputError("the body holds text that is not Unicode (a lone surrogate)")
+        if name in found:
+            raise InvalidInputError(f"{name} is given more than once",
+                                    [{"field": name, "message": "given more than once"}])
+        found[name] = value
+    return found
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _refuse_unsupported(fields: Mapping[str, Any]) -> None:
@@ -255,14 +316,56 @@ def validate(model: Any, fields: Mapping[str, Any], what: str) -> Any:
         raise InvalidInputError(f"invalid {what}", details) from err
 
 
-def to_new_ticket(doc: docs.NewRequest) -> NewTicket:
-    """The ticket an Open311 request reports; the ignored fields stay behind."""
+def missing_location(fields: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Details naming every location field when ``fields`` give none of GeoReport's three
+    forms (``lat`` + ``long``, ``address_string``, ``address_id``); empty otherwise."""
+    if fields.get("address_id") or fields.get("address_string") or (
+            fields.get("lat") is not None and fields.get("long") is not None):
+        return []
+    message = "a request is located by lat and long, address_string or address_id"
+    return [{"field": name, "message": message, "type": "missing"} for name in LOCATION_FIELDS]
+
+
+def home_place(homes: Iterable[Home], community_id: str | None) -> tuple[str, str | None]:
+    """The estate of the caller's homes in the community, with the building when all of them
+    are in one. Raises InvalidInputError (no home there, or homes in several estates)."""
+    mine = [h for h in homes if h.community_id in (community_id, None)]
+    estates = {h.estate_id for h in mine if h.estate_id}
+    if len(estates) != 1:
+        reason = ("homes in several estates" if estates else "no home estate to place it in")
+        raise InvalidInputError(f"address_string alone cannot be placed: {reason}", [{
+            "field": "address_string", "type": "unresolved",
+            "message": f"{reason}: add address_id, or lat and long"}])
+    buildings = {h.building for h in mine if h.building}
+    return estates.pop(), (buildings.pop() if len(buildings) == 1 else None)
+
+
+def to_new_ticket(doc: docs.NewRequest, place: tuple[str, str | None] | None = None) -> NewTicket:
+    """The ticket an Open311 request reports, at ``place`` (estate and building; by default
+    ``address_id``'s); the ignored fields stay behind. Raises ValueError without either."""
     from chalicelib.tickets.schemas import Location, NewTicket
 
-    estate_id, building = split_address_id(doc.address_id)
+    if place is None:
+        if not doc.address_id:
+            raise ValueError("a request without address_id needs a resolved place")
+        place = split_address_id(doc.address_id)
+    estate_id, building = place
     location = Location(estate_id=estate_id, building=building, text=doc.address_string,
                         lat=doc.lat, lon=doc.long)
     return NewTicket(category=doc.service_code, description=doc.description, location=location)
+
+
+def error_entries(err: FanglinError, status: int) -> list[dict[str, Any]]:
+    """A domain error as Open311 errors: one entry per field at fault (``field: message``),
+    else one entry."""
+    if isinstance(err, RateLimitedError):
+        return [{"code": status,
+                 "description": f"{err}; retry after {err.retry_after_s} seconds"}]
+    details = err.details if isinstance(err, InvalidInputError) else []
+    entries = [{"code": status,
+                "description": f"{d.get('field') or '(body)'}: {d.get('message', str(err))}"}
+               for d in details]
+    return entries or [{"code": status, "description": str(err)}]
 
 
 def in_open311_terms(err: InvalidInputError) -> InvalidInputError:
@@ -310,7 +413,9 @@ class Lookup:
         return found.name if found else building
 
     def company_name(self, company_id: str) -> str | None:
-        return self._once(("company", company_id), lambda: _company_name(company_id))
+        company = self._once(("company", company_id), lambda: _or_none(
+            lambda: directory.get_company(company_id)))
+        return str(company.name) if company else None
 
     def policy(self, community_id: str) -> SlaPolicyDoc:
         return self._once(("policy", community_id), lambda: sla.get_policy(community_id))
@@ -323,20 +428,19 @@ class Lookup:
 
         return self._once(("services", community_id), load)
 
-    def context(self, view: Mapping[str, Any]) -> Context:
-        community_id, location = view["community_id"], view["location"]
+    def context(self, facts: Facts) -> Context:
+        community_id, location, category = facts.community_id, facts.location, facts.category
         community = self.community(community_id)
         estate = self.estate(location["estate_id"])
         place = estate.name if estate else location["estate_id"]
         if location.get("building"):
             place += " " + self.building_name(location["estate_id"], location["building"])
         return Context(
-            service_name=self.service_names(community_id).get(view["category"],
-                                                              view["category"]),
+            service_name=self.service_names(community_id).get(category, category),
             agencies=agencies(self.company_name(estate.company_id) if estate else None,
                               community.name if community else None,
                               community.street_name if community else None),
-            service_notice=policy_promise(self.policy(community_id), view["category"]),
+            service_notice=policy_promise(self.policy(community_id), category),
             place=place,
         )
 
@@ -348,16 +452,9 @@ def _or_none(load: Callable[[], T]) -> T | None:
         return None
 
 
-def _company_name(company_id: str) -> str | None:
-    try:
-        return str(Company.get(*Company.key(company_id)).name)
-    except DoesNotExist:
-        return None
-
-
-def represent(views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def represent(items: Iterable[Facts]) -> list[dict[str, Any]]:
     lookup = Lookup()
-    return [to_request(view, lookup.context(view)) for view in views]
+    return [to_request(facts, lookup.context(facts)) for facts in items]
 
 
 def discover(headers: Mapping[str, str], context: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,19 +464,48 @@ def discover(headers: Mapping[str, str], context: Mapping[str, Any]) -> dict[str
 
 
 def _jurisdiction(caller: Caller, jurisdiction_id: str | None) -> str:
-    community_id = jurisdiction_id or caller.community_id
+    community_id = jurisdiction_id or directory.load_scope(caller).community_id
     if community_id is None:
         raise InvalidInputError("jurisdiction_id is required",
                                 [{"field": "jurisdiction_id", "message": "required"}])
     return community_id
 
 
-def services(caller: Caller, q: docs.ServicesQuery) -> list[dict[str, Any]]:
+def services(caller: Caller | None, q: docs.ServicesQuery) -> list[dict[str, Any]]:
     """The ticket categories a resident can report in the community (device alarms apart).
-    Raises NotFoundError (community out of scope), InvalidInputError."""
-    community, _ = directory.visible_community(caller, _jurisdiction(caller, q.jurisdiction_id))
+    Without a caller ``jurisdiction_id`` is required and names any community; with one it is
+    the caller's community by default and must be in their scope.
+    Raises NotFoundError (no such community, or out of scope), InvalidInputError."""
+    if caller is None:
+        if q.jurisdiction_id is None:
+            raise InvalidInputError("jurisdiction_id is required without a token", [
+                {"field": "jurisdiction_id", "message": "required without a token"}])
+        community = directory.get_community(q.jurisdiction_id)
+    else:
+        community, _ = directory.visible_community(caller,
+                                                   _jurisdiction(caller, q.jurisdiction_id))
     return [to_service(c) for c in directory.categories(community)
             if c["code"] not in DEVICE_CATEGORIES]
+
+
+def locate(caller: Caller, doc: docs.NewRequest) -> tuple[str, str | None]:
+    """The estate and building a request is about, as the module docstring orders the forms.
+    Raises InvalidInputError naming the fields when the given location resolves to nothing."""
+    if doc.address_id:
+        return split_address_id(doc.address_id)
+    scope = directory.load_scope(caller)
+    community_id = doc.jurisdiction_id or scope.community_id
+    if doc.lat is not None and doc.long is not None:
+        estate = (directory.estate_at(community_id, doc.lat, doc.long, within_m=NEAR_M)
+                  if community_id else None)
+        if estate is not None:
+            return str(estate.estate_id), None
+        message = f"no estate of the community holds this point or lies within {NEAR_M} m"
+        raise InvalidInputError(f"lat and long: {message}", [
+            {"field": name, "message": message, "type": "unresolved"} for name in ("lat", "long")])
+    if doc.address_string:
+        return home_place(scope.homes, community_id)
+    raise InvalidInputError("the request has no location", missing_location({}))
 
 
 def submit(caller: Caller, content_type: str | None, raw: bytes,
@@ -391,20 +517,28 @@ def submit(caller: Caller, content_type: str | None, raw: bytes,
     """
     from chalicelib.tickets.open311_schemas import NewRequest
 
-    doc: docs.NewRequest = validate(NewRequest, read_fields(content_type, raw),
-                                    "service request")
-    if doc.jurisdiction_id and doc.jurisdiction_id != caller.community_id:
+    fields = read_fields(content_type, raw)
+    unlocated = missing_location(fields)
+    try:
+        doc: docs.NewRequest = validate(NewRequest, fields, "service request")
+    except InvalidInputError as err:
+        raise InvalidInputError(str(err), err.details + unlocated) from err
+    if unlocated:
+        raise InvalidInputError("the request has no location", unlocated)
+    if doc.jurisdiction_id and not directory.load_scope(caller).belongs_to_community(
+            doc.jurisdiction_id):
         raise NotFoundError(f"jurisdiction {doc.jurisdiction_id} not found")
     if doc.service_code in DEVICE_CATEGORIES:
         raise InvalidInputError(f"unknown service_code {doc.service_code}",
                                 [{"field": "service_code", "message": "unknown service"}])
+    place = locate(caller, doc)
     with _open311_fields():
-        created = tickets.create_ticket(caller, to_new_ticket(doc),
-                                        idempotency_key=idempotency_key,
-                                        lambda_context=lambda_context)
-    view = created["ticket"]
-    notice = policy_promise(sla.get_policy(view["community_id"]), view["category"])
-    return [{"service_request_id": view["ticket_id"], "service_notice": notice,
+        created = reporting.create_ticket(caller, to_new_ticket(doc, place),
+                                          idempotency_key=idempotency_key,
+                                          lambda_context=lambda_context)
+    ticket = created.seen.ticket
+    notice = policy_promise(sla.get_policy(ticket.community_id), ticket.category)
+    return [{"service_request_id": ticket.ticket_id, "service_notice": notice,
              "account_id": None}]
 
 
@@ -417,16 +551,16 @@ def list_requests(caller: Caller, q: docs.RequestQuery) -> list[dict[str, Any]]:
     return represent(_search(caller, q))
 
 
-def _by_ids(caller: Caller, ids: list[str]) -> Iterator[dict[str, Any]]:
+def _by_ids(caller: Caller, ids: list[str]) -> Iterator[Facts]:
     for ticket_id in ids:
         try:
-            yield tickets.get_ticket(caller, ticket_id)
+            yield facts_of(reading.get_ticket(caller, ticket_id))
         except NotFoundError:
             continue
 
 
-def _search(caller: Caller, q: docs.RequestQuery) -> list[dict[str, Any]]:
-    """Pages through ``tickets.list_tickets`` (newest first) until enough match, the window's
+def _search(caller: Caller, q: docs.RequestQuery) -> list[Facts]:
+    """Pages through ``reading.list_tickets`` (newest first) until enough match, the window's
     start is passed, or ``MAX_PAGES`` pages were read."""
     from chalicelib.tickets.schemas import TicketQuery
 
@@ -435,20 +569,22 @@ def _search(caller: Caller, q: docs.RequestQuery) -> list[dict[str, Any]]:
     query = TicketQuery(category=q.service_code, community_id=q.jurisdiction_id,
                         limit=MAX_REQUESTS)
     statuses = ticket_statuses(q.status)
-    found: list[dict[str, Any]] = []
+    found: list[Facts] = []
+    now = utcnow()
     for _ in range(MAX_PAGES):
         with _open311_fields():
-            page = tickets.list_tickets(caller, query)
-        for view in page["items"]:
-            if before(view, q.start_date):
+            page = reading.list_tickets(caller, query, now)
+        for seen in page.items:
+            facts = facts_of(seen, now)
+            if before(facts, q.start_date):
                 return found
-            if selected(view, statuses, q.end_date):
-                found.append(view)
+            if selected(facts, statuses, q.end_date):
+                found.append(facts)
                 if len(found) == MAX_REQUESTS:
                     return found
-        if not page["next_cursor"]:
+        if not page.next_cursor:
             break
-        query = query.model_copy(update={"cursor": page["next_cursor"]})
+        query = query.model_copy(update={"cursor": page.next_cursor})
     return found
 
 
@@ -457,7 +593,7 @@ def get_request(caller: Caller, request_file: str,
     """``[request]`` for ``<id>.json``. Raises NotFoundError (not a request file, absent, out of
     scope, or of another jurisdiction)."""
     ticket_id = ticket_id_of(request_file)
-    view = tickets.get_ticket(caller, ticket_id)
-    if q.jurisdiction_id and q.jurisdiction_id != view["community_id"]:
+    facts = facts_of(reading.get_ticket(caller, ticket_id))
+    if q.jurisdiction_id and q.jurisdiction_id != facts.community_id:
         raise NotFoundError(f"ticket {ticket_id} not found")
-    return represent([view])
+    return represent([facts])

@@ -74,3 +74,13 @@ class Open311Receipt(View):
 
 class Open311Receipts(RootModel[list[Open311Receipt]]):
     pass
+
+
+class Open311Error(View):
+    code: int = Field(description="the HTTP status")
+    description: str = Field(description="what went wrong; a field at fault comes first, "
+                                          "as 'field: message'")
+
+
+class Open311Errors(RootModel[list[Open311Error]]):
+    """Open311's error answer: one entry per field at fault, else one entry."""

@@ -29,29 +29,39 @@ IGNORED = "accepted and ignored"
 
 
 def _utc(value: datetime) -> datetime:
-    """A time without an offset is taken as UTC."""
+    """A time without an offset is taken as UTC. Raises ValueError for a time whose UTC falls
+    outside years 1..9999."""
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as err:
+        raise ValueError("out of range: in UTC it falls outside years 1 to 9999") from err
 
 
 Instant = Annotated[datetime, AfterValidator(_utc)]
 
 
 class NewRequest(QueryDocument):
-    """A service request, form-encoded (the Open311 norm) or as a JSON object.
+    """A service request, form-encoded (the Open311 norm) or as a JSON object, located by one
+    of ``address_id``, ``lat`` + ``long`` or ``address_string`` (tried in that order).
 
     ``address_id`` is the estate (``huayuan``) or the estate and building (``huayuan/b1``);
-    ``address_string`` is free text about the place. ``jurisdiction_id``, when given, must be
-    the caller's community.
+    coordinates resolve to the estate whose boundary holds them, else the nearest estate of the
+    community within 500 m; a bare ``address_string`` (free text about the place, kept with the
+    ticket) places it at the caller's home estate. ``jurisdiction_id``, when given, must be the
+    caller's community.
     """
 
     service_code: Id = Field(description="a category code from services.json")
     description: LongText
-    address_id: AddressId = Field(description="estate_id or estate_id/building")
+    address_id: AddressId | None = Field(default=None,
+                                         description="estate_id or estate_id/building")
     jurisdiction_id: Id | None = Field(default=None, description="a community id")
-    address_string: AddressText | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
+    address_string: AddressText | None = Field(
+        default=None, description="free text; alone, the place is the caller's home estate")
+    lat: float | None = Field(default=None, ge=-90, le=90,
+                              description="with long: the estate at or within 500 m of it")
     long: float | None = Field(default=None, ge=-180, le=180)
     api_key: Ignored | None = Field(default=None, description=IGNORED + ": send a bearer token")
     email: Ignored | None = Field(default=None, description=IGNORED)

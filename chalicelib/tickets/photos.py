@@ -8,11 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.core import clients
 from chalicelib.core.config import get_settings
-from chalicelib.core.db import is_conditional_failure
 from chalicelib.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -21,18 +19,25 @@ from chalicelib.core.errors import (
     UnsupportedMediaTypeError,
 )
 from chalicelib.core.ids import new_id
-from chalicelib.core.timeutil import iso, utcnow
-from chalicelib.tickets.models import Ticket
-from chalicelib.tickets.visibility import load_visible, viewer
+from chalicelib.core.timeutil import iso, parse_iso, utcnow
+from chalicelib.tickets import store
 
 if TYPE_CHECKING:
     from chalicelib.identity.caller import Caller
+    from chalicelib.tickets.models import Ticket
+    from chalicelib.tickets.visibility import Relation
 
 UPLOAD_PREFIX = "uploads/"
 RENDITION_PREFIX = "photos/"
 MAX_PER_PURPOSE = 9
-PENDING, READY, REJECTED = "pending", "ready", "rejected"
-COUNTERS = {"report": Ticket.report_photos, "after": Ticket.after_photos}
+PENDING, READY, REJECTED, EXPIRED = "pending", "ready", "rejected", "expired"
+COUNTERS = {"report": "report_photos", "after": "after_photos"}
+EXPIRY_MARGIN_S = 60
+REASONS = {
+    "unsupported_type": "不支持的图片格式", "mislabelled": "文件类型与内容不符",
+    "too_many_pixels": "图片像素过多", "corrupt": "图片已损坏", "animated": "不接受动图",
+    "unsupported_pixel_format": "不支持的像素格式", "too_large": "图片超过 10 MB",
+}
 
 
 @dataclass(frozen=True)
@@ -87,13 +92,26 @@ def _presigned_get(key: str | None) -> str | None:
     return url
 
 
-def represent_all(ticket: Ticket) -> list[dict[str, Any]]:
+def expired(entry: dict[str, Any], now: datetime) -> bool:
+    """A slot never uploaded expires when its URL does, plus a margin, and frees its place."""
+    if entry.get("status") != PENDING or not entry.get("created_at"):
+        return False
+    age = (now - parse_iso(str(entry["created_at"]))).total_seconds()
+    return age > get_settings().url_ttl_s + EXPIRY_MARGIN_S
+
+
+def status_of(entry: dict[str, Any], now: datetime) -> str:
+    return EXPIRED if expired(entry, now) else str(entry.get("status"))
+
+
+def represent_all(ticket: Ticket, now: datetime | None = None) -> list[dict[str, Any]]:
+    now = now or utcnow()
     entries = sorted(photo_entries(ticket).items(),
                      key=lambda kv: (kv[1].get("created_at") or "", kv[0]))
     return [
         {
             "photo_id": pid,
-            "status": e.get("status"),
+            "status": status_of(e, now),
             "purpose": e.get("purpose", "report"),
             "url": _presigned_get(e.get("display_key")) if e.get("status") == READY else None,
             "thumbnail_url": _presigned_get(e.get("thumbnail_key"))
@@ -106,6 +124,13 @@ def represent_all(ticket: Ticket) -> list[dict[str, Any]]:
     ]
 
 
+def first_ready_url(ticket: Ticket) -> str | None:
+    """The display URL of the ticket's earliest ready photo."""
+    ready = sorted((e.get("created_at") or "", pid, e) for pid, e in photo_entries(ticket).items()
+                   if e.get("status") == READY)
+    return _presigned_get(ready[0][2].get("display_key")) if ready else None
+
+
 def photo_entries(ticket: Ticket) -> dict[str, dict[str, Any]]:
     raw = ticket.photos
     if raw is None:
@@ -113,32 +138,40 @@ def photo_entries(ticket: Ticket) -> dict[str, dict[str, Any]]:
     return dict(raw.as_dict()) if isinstance(raw, MapAttribute) else dict(raw)
 
 
-def _purpose_for(caller: Caller, relation: str, purpose: str) -> str:
-    if purpose == "after" and relation != "staff":
+def _purpose_for(relation: Relation, purpose: str) -> str:
+    if purpose == "after" and not relation.staff:
         raise ForbiddenError("only staff add 'after' photos")
-    if purpose == "report" and relation not in ("reporter", "staff"):
+    if purpose == "report" and not (relation.reporter or relation.staff):
         raise ForbiddenError("only the reporter or staff add photos to a ticket")
     return purpose
 
 
 def _reserve(ticket_id: str, purpose: str, user_id: str, now: datetime) -> str:
+    """A pending photo in one of the ticket's places for ``purpose``; expired slots give their
+    place back first when none is free. Raises ConflictError (every place taken)."""
     photo_id = new_id("ph_")
+    entry = pending_entry(ticket_id, photo_id, purpose, user_id, iso(now))
     counter = COUNTERS[purpose]
-    try:
-        Ticket(*Ticket.key(ticket_id)).update(
-            actions=[
-                Ticket.photos[photo_id].set(
-                    pending_entry(ticket_id, photo_id, purpose, user_id, iso(now))),
-                counter.add(1),
-            ],
-            condition=Ticket.pk.exists() & (counter.does_not_exist() | (counter < MAX_PER_PURPOSE)),
-        )
-    except UpdateError as err:
-        if is_conditional_failure(err):
-            limit = f"a ticket takes at most {MAX_PER_PURPOSE} {purpose} photos"
-            raise ConflictError(limit) from err
-        raise
-    return photo_id
+    if store.reserve_photo(ticket_id, photo_id, entry, counter, MAX_PER_PURPOSE):
+        return photo_id
+    if expire_slots(ticket_id, purpose, now) and store.reserve_photo(
+            ticket_id, photo_id, entry, counter, MAX_PER_PURPOSE):
+        return photo_id
+    raise ConflictError(f"a ticket takes at most {MAX_PER_PURPOSE} {purpose} photos")
+
+
+def expire_slots(ticket_id: str, purpose: str, now: datetime) -> int:
+    """Mark the ticket's expired slots for ``purpose`` expired, freeing their places."""
+    ticket = store.photos_of(ticket_id)
+    if ticket is None:
+        return 0
+    freed = 0
+    for photo_id, entry in photo_entries(ticket).items():
+        if entry.get("purpose", "report") == purpose and expired(entry, now):
+            done = {k: v for k, v in entry.items() if k != "upload_key"}
+            done |= {"status": EXPIRED, "processed_at": iso(now)}
+            freed += store.settle_photo(ticket_id, photo_id, done, release=COUNTERS[purpose])
+    return freed
 
 
 def new_slot(caller: Caller, ticket_id: str, purpose: str, now: datetime | None = None
@@ -147,9 +180,11 @@ def new_slot(caller: Caller, ticket_id: str, purpose: str, now: datetime | None 
 
     Raises NotFoundError, ForbiddenError, ConflictError (photo limit reached).
     """
+    from chalicelib.tickets.visibility import load_visible, viewer
+
     now = now or utcnow()
     _, relation = load_visible(viewer(caller), ticket_id)
-    _purpose_for(caller, relation, purpose)
+    _purpose_for(relation, purpose)
     photo_id = _reserve(ticket_id, purpose, caller.user_id, now)
     return upload_slot(ticket_id, photo_id)
 
@@ -173,9 +208,11 @@ def direct_upload(caller: Caller, ticket_id: str, data: bytes, content_type: str
             f"a direct upload is at most {settings.direct_upload_max_bytes} bytes; use a slot")
     if not data:
         raise InvalidInputError("empty image")
+    from chalicelib.tickets.visibility import load_visible, viewer
+
     now = now or utcnow()
     _, relation = load_visible(viewer(caller), ticket_id)
-    _purpose_for(caller, relation, purpose)
+    _purpose_for(relation, purpose)
     photo_id = _reserve(ticket_id, purpose, caller.user_id, now)
     clients.s3().put_object(Bucket=settings.upload_bucket, Key=upload_key(ticket_id, photo_id),
                             Body=data, ContentType=media_type)
@@ -183,17 +220,19 @@ def direct_upload(caller: Caller, ticket_id: str, data: bytes, content_type: str
 
 
 def _settle(ticket_id: str, photo_id: str, entry: dict[str, Any]) -> bool:
-    """Move a pending photo to its final state; False when it was no longer pending."""
-    try:
-        Ticket(*Ticket.key(ticket_id)).update(
-            actions=[Ticket.photos[photo_id].set(entry)],
-            condition=Ticket.photos[photo_id]["status"] == PENDING,
-        )
-    except UpdateError as err:
-        if is_conditional_failure(err):
-            return False
-        raise
-    return True
+    """Move a pending photo to its final state; False when it was no longer pending. A
+    rejected photo gives its place back and its uploader is told why."""
+    if entry["status"] != REJECTED:
+        return store.settle_photo(ticket_id, photo_id, entry)
+    counter = COUNTERS.get(str(entry.get("purpose", "report")))
+    settled = store.settle_photo(ticket_id, photo_id, entry, release=counter)
+    if settled and entry.get("uploaded_by"):
+        from chalicelib.inbox import service as inbox
+
+        reason = str(entry.get("reason"))
+        inbox.notify_users([str(entry["uploaded_by"])], "photo_rejected", ticket_id,
+                           f"照片未通过审核：{REASONS.get(reason, reason)}", utcnow(), body=reason)
+    return settled
 
 
 def _delete_upload(bucket: str, key: str) -> None:
@@ -254,11 +293,8 @@ def process_upload(bucket: str, key: str, now: datetime | None = None) -> Outcom
 
 
 def _pending(ticket_id: str, photo_id: str) -> dict[str, Any] | None:
-    from pynamodb.exceptions import DoesNotExist
-
-    try:
-        ticket = Ticket.get(*Ticket.key(ticket_id), attributes_to_get=["photos"])
-    except DoesNotExist:
+    ticket = store.photos_of(ticket_id)
+    if ticket is None:
         return None
     entry = photo_entries(ticket).get(photo_id)
     if not entry or entry.get("status") != PENDING:

@@ -26,7 +26,7 @@ class Sla(View):
 
 class Photo(View):
     photo_id: str
-    status: Literal["pending", "ready", "rejected"]
+    status: Literal["pending", "ready", "rejected", "expired"]
     purpose: Purpose
     url: str | None = Field(description="short-lived display URL once ready")
     thumbnail_url: str | None
@@ -36,14 +36,16 @@ class Photo(View):
 
 
 class Reporter(View):
-    user_id: str | None = Field(default=None, description="for staff and the reporter only")
-    name: str | None = Field(description="masked for neighbours")
+    user_id: str | None = Field(default=None, description="only when shown in full (SPEC 10)")
+    name: str | None = Field(description="in full or masked (林**), by the viewer (SPEC 10)")
+    phone: str | None = Field(default=None, description="in full or masked (138****5678) for "
+                                                        "staff in scope; never to residents")
 
 
 class Actor(View):
     role: str
-    user_id: str | None = None
-    name: str | None = None
+    user_id: str | None = Field(default=None, description="only when shown in full")
+    name: str | None = Field(default=None, description="in full or masked, by the viewer")
 
 
 class TimelineEntry(View):
@@ -128,6 +130,7 @@ class Figures(View):
     escalated_open: int
     rejected: int
     duplicates: int
+    reopened: int = Field(description="reversals of earlier resolutions posted in the period")
     escalations: int
     median_first_response_s: int | None
     response_in_time_rate: float | None

@@ -78,3 +78,18 @@ class TicketQuery(QueryDocument):
     mine: bool = False
     limit: int = Field(default=20, ge=1, le=100)
     cursor: Cursor | None = None
+
+
+Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+
+
+class StatsQuery(QueryDocument):
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
+
+
+class NearbyQuery(QueryDocument):
+    estate_id: Id
+    building: Id | None = None
+    category: Id | None = None
+    limit: int = Field(default=20, ge=1, le=50)

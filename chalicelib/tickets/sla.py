@@ -7,16 +7,14 @@ sparse due index, where both the Step Functions execution and the sweep find it.
 """
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.timeutil import iso, parse_iso
-from chalicelib.tickets.models import SlaPolicy, Ticket
+from chalicelib.tickets import store
+from chalicelib.tickets.models import Ticket
 
 if TYPE_CHECKING:
     from chalicelib.identity.caller import Caller
@@ -25,13 +23,8 @@ if TYPE_CHECKING:
 Phase = Literal["respond", "resolve"]
 AUTO_CLOSE = "close"
 AUTO_CLOSE_AFTER = timedelta(days=7)
-DUE_SHARDS = 4
 RESPONSIBLE = ("property", "community", "street")
 LAST_LEVEL = 2
-
-
-def due_partition(ticket_id: str) -> str:
-    return f"DUE#{zlib.crc32(ticket_id.encode()) % DUE_SHARDS}"
 
 
 # --- policy ---------------------------------------------------------------------------------
@@ -40,37 +33,31 @@ def get_policy(community_id: str) -> SlaPolicyDoc:
     """The community's policy, or the SPEC default when none was set."""
     from chalicelib.tickets.sla_policy import SlaPolicyDoc, default_policy
 
-    try:
-        stored = SlaPolicy.get(*SlaPolicy.key(community_id))
-    except DoesNotExist:
-        return default_policy()
-    return SlaPolicyDoc.model_validate_json(stored.document)
+    stored = store.policy_document(community_id)
+    return default_policy() if stored is None else SlaPolicyDoc.model_validate_json(stored)
 
 
-def policy_view(caller: Caller, community_id: str) -> dict[str, Any]:
-    """Raises ForbiddenError, NotFoundError."""
+def policy_view(caller: Caller, community_id: str) -> SlaPolicyDoc:
+    """Staff of the community read it. Raises ForbiddenError, NotFoundError."""
     from chalicelib.directory import service as directory
 
     caller.require("community", "street", "admin", "property", "grid")
     directory.visible_community(caller, community_id)
-    return get_policy(community_id).model_dump(mode="json")
+    return get_policy(community_id)
 
 
 def put_policy(caller: Caller, community_id: str, doc: SlaPolicyDoc,
-               now: datetime) -> dict[str, Any]:
+               now: datetime) -> SlaPolicyDoc:
     """Replace the policy; tickets already running keep their checkpoints until their next level
     or cycle. Community staff of the community and admins. Raises ForbiddenError, NotFoundError."""
     from chalicelib.directory import service as directory
 
     caller.require("community", "admin")
-    if not caller.is_admin and caller.community_id != community_id:
+    _, scope = directory.visible_community(caller, community_id)
+    if not caller.is_admin and not scope.staffs_community(community_id):
         raise NotFoundError(f"community {community_id} not found")
-    directory.get_community(community_id)
-    item = SlaPolicy(*SlaPolicy.key(community_id), community_id=community_id,
-                     document=doc.model_dump_json(), updated_at=iso(now),
-                     updated_by=caller.user_id)
-    item.save()
-    return doc.model_dump(mode="json")
+    store.put_policy_document(community_id, doc.model_dump_json(), iso(now), caller.user_id)
+    return doc
 
 
 # --- the clock on a ticket ------------------------------------------------------------------
@@ -108,38 +95,29 @@ def plan(policy: SlaPolicyDoc, category: str, level: int, phase: Phase, start: d
     return Clock(phase, level, start, checkpoints, stage)
 
 
-def clock_values(ticket_id: str, clock: Clock) -> dict[str, Any]:
-    """Ticket attributes that put ``clock`` on the ticket and in the due index."""
-    next_check = iso(clock.next_check)
+def clock_values(clock: Clock) -> dict[str, Any]:
+    """Ticket attributes that put ``clock`` on the ticket (the store mirrors ``next_check_at``
+    and ``due_at`` into the due indexes)."""
     return {
         "sla_phase": clock.phase,
         "sla_level": clock.level,
         "level_started_at": iso(clock.started_at),
         "sla_checkpoints": [iso(c) for c in clock.checkpoints],
         "sla_stage": clock.stage,
-        "next_check_at": next_check,
+        "next_check_at": iso(clock.next_check),
+        "due_at": iso(clock.due),
         "response_due_at" if clock.phase == "respond" else "resolution_due_at": iso(clock.due),
-        "gsi5pk": due_partition(ticket_id),
-        "gsi5sk": f"{next_check}#{ticket_id}",
     }
 
 
-def clock_actions(ticket_id: str, clock: Clock) -> list[Any]:
-    """The update actions of ``clock_values``."""
-    return [getattr(Ticket, name).set(value)
-            for name, value in clock_values(ticket_id, clock).items()]
+def advance_values(checkpoints: list[str], stage: int) -> dict[str, Any]:
+    return {"sla_stage": stage, "next_check_at": checkpoints[stage]}
 
 
-def advance_actions(ticket_id: str, checkpoints: list[str], stage: int) -> list[Any]:
-    next_check = checkpoints[stage]
-    return [Ticket.sla_stage.set(stage), Ticket.next_check_at.set(next_check),
-            Ticket.gsi5sk.set(f"{next_check}#{ticket_id}")]
-
-
-def stop_actions() -> list[Any]:
-    """Take the ticket out of the due index: no clock runs while it is not open."""
-    return [Ticket.sla_phase.remove(), Ticket.next_check_at.remove(), Ticket.gsi5pk.remove(),
-            Ticket.gsi5sk.remove()]
+STOPPED = frozenset({"sla_phase", "next_check_at", "due_at"})
+"""Removed when a ticket leaves the open states: no clock runs, nothing is overdue."""
+FINAL = frozenset({"next_check_at"})
+"""Removed at the final breach: no checkpoint is left, but the ticket stays overdue."""
 
 
 def in_time(ticket: Ticket, now: datetime) -> bool:
@@ -148,14 +126,12 @@ def in_time(ticket: Ticket, now: datetime) -> bool:
     return int(ticket.escalation_level) == 0 and (due is None or now <= due)
 
 
-def auto_close_actions(ticket_id: str, resolved: datetime) -> list[Any]:
+def auto_close_values(resolved: datetime) -> dict[str, Any]:
     """After a resolution the only checkpoint left is the automatic close, 7 days later, unless
     the reporter confirms or reopens first."""
     at = iso(resolved + AUTO_CLOSE_AFTER)
-    checkpoints: list[Any] = [at]
-    return [Ticket.sla_phase.set(AUTO_CLOSE), Ticket.sla_checkpoints.set(checkpoints),
-            Ticket.sla_stage.set(0), Ticket.next_check_at.set(at),
-            Ticket.gsi5pk.set(due_partition(ticket_id)), Ticket.gsi5sk.set(f"{at}#{ticket_id}")]
+    return {"sla_phase": AUTO_CLOSE, "sla_checkpoints": [at], "sla_stage": 0,
+            "next_check_at": at}
 
 
 def current_due(ticket: Ticket) -> datetime | None:

@@ -2,6 +2,11 @@
 
 Times of day are ``HH:MM`` and dates ``YYYY-MM-DD`` strings, so a document read back from
 ``model_dump(mode="json")`` is exactly what a PUT accepts.
+
+A document validated as a request (pydantic context ``{"source": "request"}``, which
+``routing.parse_model`` passes) must also be meetable: its working-hours calendar must reach every
+target from any start within the clock's search horizon. A stored document is read back without
+that check, and a due time it cannot reach is counted on the wall clock instead (logged).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from chalicelib.core import observability
 from chalicelib.core.documents import Document, Id
 from chalicelib.tickets import slaclock
 
@@ -41,6 +47,10 @@ def _real_date(text: str) -> str:
 
 IsoDate = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_real_date)]
+
+
+def _from_request(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and info.context.get("source") == "request"
 
 
 def _unique(values: list[Any], what: str) -> None:
@@ -167,6 +177,30 @@ class SlaPolicyDoc(Document):
             raise ValueError("a working_hours clock needs a calendar")
         return self
 
+    @model_validator(mode="after")
+    def _meetable(self, info: ValidationInfo) -> SlaPolicyDoc:
+        cal = self.calendar_obj()
+        if cal is None or not _from_request(info):
+            return self
+        stretch = slaclock.idle_stretch(cal)
+        if stretch is not None:
+            first, last = stretch
+            raise ValueError(
+                f"calendar: no working time from {first} to {last}, more than "
+                f"{slaclock.IDLE_DAYS_ALLOWED} days in a row, so no due time reaches past it")
+        longest = self.longest_target()
+        assured = slaclock.assured_minutes(cal)
+        if longest > assured:
+            raise ValueError(
+                f"levels: a target of {longest} working minutes cannot be met: the calendar "
+                f"assures {assured} working minutes within {slaclock.HORIZON_YEARS} years")
+        return self
+
+    def longest_target(self) -> int:
+        """The longest target in minutes, of the policy's levels and its overrides."""
+        tables = [self.levels, *(override.levels for override in self.overrides.values())]
+        return max(max(t.respond_min, t.resolve_min) for levels in tables for t in levels)
+
     def calendar_obj(self) -> slaclock.Calendar | None:
         """The calendar the clock counts in; None for the wall clock."""
         if self.clock == "wall" or self.calendar is None:
@@ -181,23 +215,40 @@ class SlaPolicyDoc(Document):
         return levels[max(LEVELS[0], min(level, LEVELS[-1]))]
 
     def due(self, category: str, level: int, kind: Kind, start: datetime) -> datetime:
-        """When the ``kind`` target of ``category`` at ``level`` falls due, started at ``start``.
-
-        Raises ValueError for a naive ``start`` or an unknown ``kind``.
-        """
-        minutes = self.targets(category, level).minutes(kind)
-        return slaclock.add_minutes(start, minutes, self.calendar_obj())
-
-    def warning_times(self, category: str, level: int, kind: Kind,
-                      start: datetime) -> list[datetime]:
-        """When each warning fraction of the target is reached, in the order of ``warnings``.
+        """When the ``kind`` target of ``category`` at ``level`` falls due, started at ``start``;
+        on the wall clock when the calendar cannot reach it (a stored policy PUT would refuse).
 
         Raises ValueError for a naive ``start`` or an unknown ``kind``.
         """
         minutes = self.targets(category, level).minutes(kind)
         cal = self.calendar_obj()
+        try:
+            return slaclock.add_minutes(start, minutes, cal)
+        except slaclock.NoWorkingTimeError:
+            _log_wall_clock_fallback(minutes, start)
+            return slaclock.add_minutes(start, minutes, None)
+
+    def warning_times(self, category: str, level: int, kind: Kind,
+                      start: datetime) -> list[datetime]:
+        """When each warning fraction of the target is reached, in the order of ``warnings``,
+        on the clock ``due`` counts on.
+
+        Raises ValueError for a naive ``start`` or an unknown ``kind``.
+        """
+        minutes = self.targets(category, level).minutes(kind)
+        cal = self.calendar_obj()
+        try:
+            slaclock.add_minutes(start, minutes, cal)
+        except slaclock.NoWorkingTimeError:
+            cal = None
         return [slaclock.add_minutes(start, round(fraction * minutes), cal)
                 for fraction in self.warnings]
+
+
+def _log_wall_clock_fallback(minutes: int, start: datetime) -> None:
+    observability.logger().warning(
+        "SLA calendar cannot reach the target; counted on the wall clock",
+        extra={"target_min": minutes, "start": start.isoformat()})
 
 
 def default_policy() -> SlaPolicyDoc:

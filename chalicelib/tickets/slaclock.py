@@ -14,8 +14,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _IDLE_DAYS = 3 * 366
 _HORIZON_DAYS = 30 * 366
 _ONE_DAY = timedelta(days=1)
+# Days or minutes a daylight saving change may take from working time, kept in reserve by the
+# guarantees below: a change may empty a day, and shifts clocks by at most two hours, twice a year.
+_DST_DAYS = 7
+_DST_MINUTES = 2 * 120 * (_HORIZON_DAYS // 365 + 1)
 
 Interval = tuple[datetime, datetime]
+
+
+class NoWorkingTimeError(ValueError):
+    """The calendar has no working time where a count needs it: none at all, none for longer
+    than the idle limit, or not enough before the search horizon."""
 
 
 @dataclass(frozen=True)
@@ -90,15 +99,15 @@ def _day_intervals(day: date, cal: Calendar, tz: ZoneInfo) -> Iterator[Interval]
 def _intervals(first_day: date, cal: Calendar, last_day: date | None = None) -> Iterator[Interval]:
     """Working intervals in UTC, in order and disjoint, from ``first_day`` onwards.
 
-    Without ``last_day`` the search is capped; raises ValueError after three years without any
-    working time, or thirty years in all.
+    Without ``last_day`` the search is capped; raises NoWorkingTimeError after three years
+    without any working time, or thirty years in all.
     """
     tz = zone(cal.timezone)
     day, idle, last_end = first_day, 0, datetime.min.replace(tzinfo=timezone.utc)
     horizon = first_day + timedelta(days=_HORIZON_DAYS)
     while last_day is None or day <= last_day:
         if last_day is None and (idle > _IDLE_DAYS or day > horizon):
-            raise ValueError("the calendar has no working time within the search horizon")
+            raise NoWorkingTimeError("the calendar has no working time within the search horizon")
         idle += 1
         if is_working_day(day, cal):
             for start, end in _day_intervals(day, cal, tz):
@@ -118,8 +127,9 @@ def add_minutes(start: datetime, minutes: int, cal: Calendar | None) -> datetime
 
     Without a calendar every minute counts. With one, only minutes inside working periods
     count; a positive count ends inside working time (possibly exactly at a period's end), and
-    zero returns ``start``. Raises ValueError for a naive ``start``, negative ``minutes``, or a
-    calendar without working time within the search horizon.
+    zero returns ``start``. Raises ValueError for a naive ``start`` or negative ``minutes``, and
+    NoWorkingTimeError (a ValueError) for a calendar without working time within the search
+    horizon.
     """
     start = _aware(start, "start")
     if minutes < 0:
@@ -127,7 +137,7 @@ def add_minutes(start: datetime, minutes: int, cal: Calendar | None) -> datetime
     if cal is None:
         return start + timedelta(minutes=minutes)
     if not cal.has_working_time:
-        raise ValueError("the calendar has no working time")
+        raise NoWorkingTimeError("the calendar has no working time")
     if minutes == 0:
         return start
     remaining = timedelta(minutes=minutes)
@@ -160,4 +170,55 @@ def working_minutes_between(start: datetime, end: datetime, cal: Calendar | None
     return total.total_seconds() / 60
 
 
-__all__ = ["Calendar", "add_minutes", "is_working_day", "working_minutes_between", "zone"]
+def idle_stretch(cal: Calendar) -> tuple[date, date] | None:
+    """The first run of days without working time that is too long for the search (the idle
+    limit, less a reserve for daylight saving), as its first and last day; None when there is
+    none. Only holidays make runs longer than a week, so only the days around them are walked.
+    """
+    limit = _IDLE_DAYS - _DST_DAYS
+    if not cal.has_working_time:
+        return date.min, date.max
+    if not cal.workdays:
+        last_work = max(cal.makeup_workdays)
+        return (last_work + _ONE_DAY if last_work < date.max else last_work), date.max
+    walked: set[date] = set()
+    for holiday in sorted(cal.holidays):
+        if holiday in walked:
+            continue
+        first = last = holiday
+        while first > date.min and not is_working_day(first - _ONE_DAY, cal):
+            first -= _ONE_DAY
+            if (last - first).days >= limit:
+                return first, last
+        while last < date.max and not is_working_day(last + _ONE_DAY, cal):
+            last += _ONE_DAY
+            walked.add(last)
+            if (last - first).days >= limit:
+                return first, last
+    return None
+
+
+def assured_minutes(cal: Calendar) -> int:
+    """Counted minutes that ``add_minutes`` reaches from any start without meeting the search
+    horizon: the working time of the horizon's whole weeks, less every holiday on a workday and
+    a reserve for daylight saving changes; make-up days only add to it. 0 without working time.
+    Whether a long holiday run stops the search first is ``idle_stretch``'s question.
+    """
+    if not cal.has_working_time:
+        return 0
+    daily = sum(_minutes_of_day(end) - _minutes_of_day(start) for start, end in cal.hours)
+    weeks = (_HORIZON_DAYS - 1) // 7
+    lost = sum(daily for day in cal.holidays if day.isoweekday() in cal.workdays)
+    return max(0, weeks * daily * len(cal.workdays) - lost - _DST_MINUTES)
+
+
+def _minutes_of_day(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+HORIZON_YEARS = _HORIZON_DAYS // 366
+IDLE_DAYS_ALLOWED = _IDLE_DAYS - _DST_DAYS
+
+__all__ = ["HORIZON_YEARS", "IDLE_DAYS_ALLOWED", "Calendar", "NoWorkingTimeError",
+           "add_minutes", "assured_minutes", "idle_stretch", "is_working_day",
+           "working_minutes_between", "zone"]

@@ -15,11 +15,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.core.errors import InvalidInputError, NotFoundError
-from chalicelib.tickets.models import StatsBucket
+from chalicelib.core.timeutil import iso, utcnow
 
 if TYPE_CHECKING:
     from chalicelib.identity.caller import Caller
@@ -29,8 +26,8 @@ CURRENT = "CURRENT"
 DIMENSIONS = ("category", "grid", "estate")
 RESPONSE_HISTOGRAM = "response_s"
 DAY_METRICS = ("created", "responded", "responded_in_time", "handled", "in_time", "supervised",
-               "rejected", "duplicates", "ratings", "rating_sum", "escalations")
-CURRENT_METRICS = ("open", "escalated_open", "overdue")
+               "rejected", "duplicates", "reopened", "ratings", "rating_sum", "escalations")
+CURRENT_METRICS = ("open", "escalated_open")
 
 
 @dataclass(frozen=True)
@@ -94,15 +91,6 @@ def deltas(ticket: Ticket, bumps: Iterable[Bump]) -> dict[str, dict[str, float]]
     return by_bucket
 
 
-def add_to(tx: Any, ticket: Ticket, bumps: Iterable[Bump]) -> None:
-    """Add the counter updates for ``bumps`` to the transaction ``tx`` (one update per bucket)."""
-    for bucket, values in sorted(deltas(ticket, bumps).items()):
-        actions = [NumberAttribute(attr_name=n).add(v) for n, v in values.items() if v]
-        if actions:
-            tx.update(StatsBucket(*StatsBucket.key(ticket.community_id, bucket)),
-                      actions=actions)
-
-
 # --- what each ticket change counts ---------------------------------------------------------
 
 def on_create(ticket: Ticket, now: datetime, tz: str) -> list[Bump]:
@@ -121,30 +109,38 @@ def on_escalation(ticket: Ticket, now: datetime, tz: str, first: bool) -> list[B
             Bump("escalated_open", int(first), CURRENT)]
 
 
-def on_final_breach(ticket: Ticket) -> list[Bump]:
-    return [Bump("overdue", 1, CURRENT)]
-
-
 def _leaving_open(ticket: Ticket) -> list[Bump]:
     return [Bump("open", -1, CURRENT),
-            Bump("escalated_open", -int(int(ticket.escalation_level) > 0), CURRENT),
-            Bump("overdue", -int(bool(ticket.breached_final)), CURRENT)]
+            Bump("escalated_open", -int(int(ticket.escalation_level) > 0), CURRENT)]
 
 
-def on_resolve(ticket: Ticket, now: datetime, tz: str) -> list[Bump]:
+def supervised_metric(supervised: bool) -> str:
+    return "supervised" if supervised else "in_time"
+
+
+def counted_supervised(ticket: Ticket) -> bool:
+    """Whether a resolution of ``ticket`` counts as handled under supervision: it escalated, or
+    somebody other than the property company acted on it at level 0."""
+    return int(ticket.escalation_level or 0) > 0 or bool(ticket.supervised)
+
+
+def on_resolve(ticket: Ticket, now: datetime, tz: str, supervised: bool) -> list[Bump]:
     day = day_bucket(now, tz)
-    supervised = int(ticket.escalation_level) > 0
-    return [Bump("handled", 1, day), Bump("supervised" if supervised else "in_time", 1, day),
+    supervised = supervised or int(ticket.escalation_level or 0) > 0
+    return [Bump("handled", 1, day), Bump(supervised_metric(supervised), 1, day),
             *_leaving_open(ticket)]
 
 
-def on_reopen(ticket: Ticket, resolved_at: datetime, tz: str) -> list[Bump]:
-    """A reopened ticket is no longer handled on the day it was resolved."""
-    day = day_bucket(resolved_at, tz)
-    supervised = int(ticket.escalation_level) > 0
-    return [Bump("handled", -1, day), Bump("supervised" if supervised else "in_time", -1, day),
-            Bump("open", 1, CURRENT), Bump("escalated_open", int(supervised), CURRENT),
-            Bump("overdue", int(bool(ticket.breached_final)), CURRENT)]
+def on_reopen(ticket: Ticket, now: datetime, tz: str) -> list[Bump]:
+    """A reopened ticket is no longer handled: the reversal is posted in the period of the
+    reopen, so the figures of past periods never change; the next resolution counts in its own
+    period."""
+    day = day_bucket(now, tz)
+    escalated = int(int(ticket.escalation_level or 0) > 0)
+    return [Bump("handled", -1, day),
+            Bump(supervised_metric(counted_supervised(ticket)), -1, day),
+            Bump("reopened", 1, day), Bump("open", 1, CURRENT),
+            Bump("escalated_open", escalated, CURRENT)]
 
 
 def on_dismiss(ticket: Ticket, now: datetime, tz: str, metric: str) -> list[Bump]:
@@ -169,29 +165,28 @@ def _parse_day(text: str | None, field: str) -> date | None:
                                 [{"field": field, "message": "not a date"}]) from err
 
 
-def _totals(items: Iterable[StatsBucket]) -> dict[str, float]:
+def _totals(buckets: Iterable[dict[str, float]]) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
-    for item in items:
-        for name, value in item.attribute_values.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                totals[name] += value
+    for bucket in buckets:
+        for name, value in bucket.items():
+            totals[name] += value
     return totals
 
 
-def _raw_buckets(community_id: str, first: date | None, last: date | None
-                 ) -> tuple[list[Any], Any]:
-    pk = f"STATS#{community_id}"
+def _bounds(first: date | None, last: date | None) -> tuple[str, str]:
     if first is None and last is None:
-        low, high = "MONTH#", "MONTH#~"
-    else:
-        low = f"DAY#{first.isoformat()}" if first else "DAY#"
-        high = f"DAY#{last.isoformat()}" if last else "DAY#~"
-    days = list(_DynamicBucket.query(pk, _DynamicBucket.sk.between(low, high)))
-    try:
-        current = _DynamicBucket.get(pk, CURRENT)
-    except DoesNotExist:
-        current = None
-    return days, current
+        return "MONTH#", "MONTH#~"
+    return (f"DAY#{first.isoformat()}" if first else "DAY#",
+            f"DAY#{last.isoformat()}" if last else "DAY#~")
+
+
+def overdue_counts(tickets: Iterable[Ticket]) -> dict[str, float]:
+    """``overdue`` counters (overall and per dimension) of the tickets past their target now."""
+    counts: dict[str, float] = defaultdict(float)
+    for ticket in tickets:
+        for name in attribute_names(_prefix(ticket) + "overdue", ticket):
+            counts[name] += 1
+    return counts
 
 
 def median_from_histogram(histogram: dict[int, float]) -> int | None:
@@ -228,6 +223,7 @@ def _figures(days: dict[str, float], current: dict[str, float], suffix: str) -> 
         "escalated_open": int(current.get("escalated_open" + suffix, 0)),
         "rejected": int(day("rejected")),
         "duplicates": int(day("duplicates")),
+        "reopened": int(day("reopened")),
         "escalations": int(day("escalations")),
         "median_first_response_s": median_from_histogram(histogram),
         "response_in_time_rate": round(day("responded_in_time") / responded, 4)
@@ -243,7 +239,7 @@ def _dimension_values(names: Iterable[str], dimension: str) -> set[str]:
 
 
 def community_stats(caller: Caller, community_id: str, first: str | None = None,
-                    last: str | None = None) -> dict[str, Any]:
+                    last: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """SPEC 3.3 figures for ``first``..``last`` (dates in the community's zone; all time when
     omitted). Raises ForbiddenError, NotFoundError, InvalidInputError."""
     from chalicelib.directory import service as directory
@@ -255,9 +251,11 @@ def community_stats(caller: Caller, community_id: str, first: str | None = None,
     start, end = _parse_day(first, "from"), _parse_day(last, "to")
     if start and end and end < start:
         raise InvalidInputError("to is before from", [{"field": "to", "message": "before from"}])
-    days, current = _raw_buckets(community_id, start, end)
-    day_totals = _totals(days)
-    current_totals = _totals([current] if current else [])
+    from chalicelib.tickets import store
+
+    day_totals = _totals(store.stats_buckets(community_id, *_bounds(start, end)))
+    current_totals = _totals([store.stats_bucket(community_id, CURRENT),
+                              overdue_counts(store.overdue(community_id, iso(now or utcnow())))])
     names = set(day_totals) | set(current_totals)
     result: dict[str, Any] = {
         "community_id": community_id, "timezone": community.timezone,
@@ -270,16 +268,3 @@ def community_stats(caller: Caller, community_id: str, first: str | None = None,
             if not value.startswith("device_")
         }
     return result
-
-
-class _DynamicBucket(StatsBucket):
-    """StatsBucket read with every attribute kept (PynamoDB drops undeclared ones)."""
-
-    @classmethod
-    def from_raw_data(cls, data: dict[str, Any]) -> Any:  # type: ignore[override]
-        item = super().from_raw_data(data)
-        for name, value in data.items():
-            if "N" in value:
-                number = float(value["N"])
-                item.attribute_values[name] = int(number) if number.is_integer() else number
-        return item

@@ -71,9 +71,15 @@ class _Schemas:
         return schema.get("properties", {}), set(schema.get("required", ()))
 
 
+def error_model(route: RouteSpec) -> Any:
+    """The model of the route's error bodies: its blueprint's, else Chalice's shape."""
+    return route.error_model if route.error_model is not None else ERROR_BODY
+
+
 def _models(routes: Sequence[RouteSpec]) -> Iterable[tuple[Any, Mode]]:
     yield ERROR_BODY, "serialization"
     for route in routes:
+        yield error_model(route), "serialization"
         for model in (route.body_model, route.query):
             if model is not None:
                 yield model, "validation"
@@ -161,7 +167,8 @@ def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas) -> dict[str,
             answer["content"] = _json(model, schemas)
         answers[str(status)] = answer
     for status, description in _error_statuses(route, has_body).items():
-        answers[str(status)] = {"description": description, "content": _json(ERROR_BODY, schemas)}
+        answers[str(status)] = {"description": description,
+                                "content": _json(error_model(route), schemas)}
         if status in ERROR_HEADERS:
             answers[str(status)]["headers"] = ERROR_HEADERS[status]
     return answers

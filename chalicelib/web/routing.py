@@ -2,13 +2,15 @@
 
 ``Resource.route`` wraps a view so that it receives ``caller`` (unless the route is public) and,
 when the route declares a body model, ``body`` already validated; any domain error it raises
-becomes the matching HTTP error. Each route is recorded in ``ROUTES`` for the OpenAPI document.
+becomes the matching HTTP error, in Chalice's shape unless the blueprint has its own
+``ErrorShape``. Each route is recorded in ``ROUTES`` for the OpenAPI document.
 """
 from __future__ import annotations
 
 import functools
 import importlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,9 @@ from chalicelib.web.errors import to_response
 
 JSON = "application/json"
 MAX_JSON_BODY = 64 * 1024
+# The pydantic context of a request body, so a validator can hold new input to rules that a
+# stored document read back is not held to.
+REQUEST_CONTEXT = {"source": "request"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class RouteSpec:
     responses: dict[int, str] = field(default_factory=dict)
     documented_body: Any = None
     headers: tuple[dict[str, Any], ...] = ()
+    error_model: Any = None
 
     def success_models(self) -> dict[int, Any]:
         """``{status: model or None}`` of the answers this route gives when it succeeds."""
@@ -85,7 +91,8 @@ def parse_model(model: Any, raw: bytes | str, what: str) -> Any:
 
     model = resolve_model(model)
     try:
-        return model.model_validate_json(raw or b"{}", strict=True)
+        return model.model_validate_json(raw or b"{}", strict=True,
+                                         context=dict(REQUEST_CONTEXT))
     except ValidationError as err:
         raise errors.InvalidInputError(f"invalid {what}", _validation_details(err)) from err
 
@@ -121,7 +128,28 @@ def resolve_model(ref: Any) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+@dataclass(frozen=True)
+class ErrorShape:
+    """How a blueprint's routes answer errors: ``render`` makes the response of a domain error
+    (raising what it does not map), ``model`` documents its body in the OpenAPI document."""
+
+    render: Callable[[errors.FanglinError], Response]
+    model: Any
+
+
+def _accepts(content_type: str, accepted: tuple[str, ...]) -> bool:
+    """Chalice's test: a ``,`` or ``;`` separated part of the header is an accepted type."""
+    parts = {part.strip().lower() for part in re.split("[,;]", content_type)}
+    return "*/*" in content_type or bool(parts & {a.lower() for a in accepted})
+
+
 class Resource(Blueprint):
+    def __init__(self, import_name: str, error_shape: ErrorShape | None = None) -> None:
+        """``error_shape`` answers every error of the blueprint's routes, unsupported media
+        types included (the routes check them instead of Chalice); Chalice's shape without."""
+        super().__init__(import_name)
+        self.error_shape = error_shape
+
     def route(  # type: ignore[override]
         self,
         path: str,
@@ -143,11 +171,17 @@ class Resource(Blueprint):
         model or None}``), ``responses`` describes further statuses, ``documented_body`` a JSON
         body the view parses itself, ``headers`` request headers it reads beyond Authorization.
         """
+        shape = self.error_shape
+        render = shape.render if shape is not None else to_response
+
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
             @functools.wraps(view)
             def handler(**params: str) -> Response:
                 request = self.current_request
                 try:
+                    given = request.headers.get("content-type", JSON)
+                    if shape is not None and not _accepts(given, content_types):
+                        raise errors.UnsupportedMediaTypeError(f"Unsupported media type: {given}")
                     kwargs: dict[str, Any] = dict(params)
                     if not public:
                         kwargs["caller"] = authenticate(request.headers.get("authorization"))
@@ -161,7 +195,7 @@ class Resource(Blueprint):
                                                       dict(request.query_params or {}))
                     result = view(**kwargs)
                 except errors.FanglinError as err:
-                    return to_response(err)
+                    return render(err)
                 if isinstance(result, Response):
                     return result
                 return json_response(result, status)
@@ -173,9 +207,10 @@ class Resource(Blueprint):
                     content_types=content_types, response=response,
                     responses=dict(responses or {}), documented_body=documented_body,
                     headers=tuple(headers),
+                    error_model=shape.model if shape is not None else None,
                 ))
-            Blueprint.route(self, path, methods=list(methods),
-                            content_types=list(content_types))(handler)
+            accepted = ["*/*"] if shape is not None else list(content_types)
+            Blueprint.route(self, path, methods=list(methods), content_types=accepted)(handler)
             return view
 
         return decorator
@@ -191,5 +226,5 @@ IDEMPOTENT_CREATE: dict[int, str] = {
     429: "Over the hourly ticket limit; retry after Retry-After seconds",
 }
 
-__all__ = ["Caller", "IDEMPOTENCY_KEY", "IDEMPOTENT_CREATE", "ROUTES", "Resource",
-           "json_response"]
+__all__ = ["Caller", "ErrorShape", "IDEMPOTENCY_KEY", "IDEMPOTENT_CREATE", "REQUEST_CONTEXT",
+           "ROUTES", "Resource", "json_response"]

@@ -1,9 +1,23 @@
-"""The demo directory and users seeded into every local stack, as plain data."""
+"""The demo directory and users seeded into every local stack, as plain data. Jinxiu's estates
+lie in Zhangzhou (WGS-84, around 24.51 N, 117.65 E), with plausible rather than surveyed
+outlines."""
 from __future__ import annotations
 
 from typing import Any
 
 DEMO_PASSWORD = "Fanglin-demo-2026"
+
+
+def point(lat: float, lon: float) -> dict[str, float]:
+    """A WGS-84 location, as a phone's GPS reports it."""
+    return {"lat": lat, "lon": lon}
+
+
+def polygon(*corners: tuple[float, float]) -> dict[str, Any]:
+    """A GeoJSON Polygon through ``(lon, lat)`` corners, closed."""
+    ring = [list(c) for c in (*corners, corners[0])]
+    return {"type": "Polygon", "coordinates": [ring]}
+
 
 STREETS: list[dict[str, Any]] = [
     {"street_id": "longwen-xinqiao", "name": "新桥街道", "staff": ["jiedao"]},
@@ -11,7 +25,8 @@ STREETS: list[dict[str, Any]] = [
 
 COMMUNITIES: list[dict[str, Any]] = [
     {"community_id": "jinxiu", "name": "锦绣社区", "name_en": "Jinxiu Community",
-     "street_id": "longwen-xinqiao", "street_name": "新桥街道", "timezone": "Asia/Shanghai"},
+     "street_id": "longwen-xinqiao", "street_name": "新桥街道", "timezone": "Asia/Shanghai",
+     "staff": ["chen"]},
     {"community_id": "longxing", "name": "龙兴社区", "name_en": "Longxing Community",
      "street_id": "longwen-xinqiao", "street_name": "新桥街道", "timezone": "Asia/Shanghai"},
 ]
@@ -24,11 +39,15 @@ COMPANIES: list[dict[str, Any]] = [
 ESTATES: list[dict[str, Any]] = [
     {
         "community_id": "jinxiu",
-        "estate": {"estate_id": "jinxiu-huayuan", "name": "锦绣花园", "company_id": "lvyin"},
+        "estate": {"estate_id": "jinxiu-huayuan", "name": "锦绣花园", "company_id": "lvyin",
+                   "location": point(24.5109, 117.6482),
+                   "boundary": polygon((117.6470, 24.5100), (117.6494, 24.5098),
+                                       (117.6497, 24.5116), (117.6481, 24.5121),
+                                       (117.6468, 24.5113))},
         "buildings": [
-            {"building_id": "1", "name": "1号楼"},
-            {"building_id": "2", "name": "2号楼"},
-            {"building_id": "3", "name": "3号楼"},
+            {"building_id": "1", "name": "1号楼", "location": point(24.5104, 117.6476)},
+            {"building_id": "2", "name": "2号楼", "location": point(24.5110, 117.6488)},
+            {"building_id": "3", "name": "3号楼", "location": point(24.5115, 117.6480)},
         ],
         "units": [
             {"unit_id": "1-101", "building": "1", "area_m2": 89.5, "owners": ["lin"]},
@@ -42,10 +61,13 @@ ESTATES: list[dict[str, Any]] = [
     },
     {
         "community_id": "jinxiu",
-        "estate": {"estate_id": "jinxiu-mingju", "name": "锦绣名居", "company_id": "lvyin"},
+        "estate": {"estate_id": "jinxiu-mingju", "name": "锦绣名居", "company_id": "lvyin",
+                   "location": point(24.5087, 117.6526),
+                   "boundary": polygon((117.6512, 24.5078), (117.6540, 24.5079),
+                                       (117.6541, 24.5094), (117.6513, 24.5095))},
         "buildings": [
-            {"building_id": "1", "name": "1栋"},
-            {"building_id": "2", "name": "2栋"},
+            {"building_id": "1", "name": "1栋", "location": point(24.5083, 117.6520)},
+            {"building_id": "2", "name": "2栋", "location": point(24.5090, 117.6533)},
         ],
         "units": [
             {"unit_id": "1-301", "building": "1", "area_m2": 95.0, "owners": ["xu"]},
@@ -54,8 +76,11 @@ ESTATES: list[dict[str, Any]] = [
     },
     {
         "community_id": "longxing",
-        "estate": {"estate_id": "longxing-jiayuan", "name": "龙兴家园", "company_id": "hengtai"},
-        "buildings": [{"building_id": "1", "name": "1号楼"}],
+        "estate": {"estate_id": "longxing-jiayuan", "name": "龙兴家园", "company_id": "hengtai",
+                   "location": point(24.5172, 117.6611),
+                   "boundary": polygon((117.6600, 24.5165), (117.6622, 24.5165),
+                                       (117.6622, 24.5180), (117.6600, 24.5180))},
+        "buildings": [{"building_id": "1", "name": "1号楼", "location": point(24.5173, 117.6609)}],
         "units": [
             {"unit_id": "1-101", "building": "1", "area_m2": 80.0, "owners": ["zhang"]},
         ],

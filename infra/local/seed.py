@@ -1,5 +1,6 @@
 """Load the demo data into a fresh stack: Cognito users, then the directory through the same
-domain functions the API uses."""
+domain functions the API uses (users first: the directory checks the staff it is given against
+the pool)."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,7 +19,8 @@ def seed_users(cognito: Any, pool: provision.UserPool, data: dict[str, Any] = DE
 
 
 def seed_directory(data: dict[str, Any] = DEMO) -> None:
-    """Streets, communities, companies, estates with buildings and units, then grids."""
+    """Communities with their office staff, streets, companies, estates with their coordinates,
+    buildings and units, then grids."""
     from chalicelib.directory import schemas as docs
     from chalicelib.directory import service as directory
     from chalicelib.identity.caller import Caller

@@ -52,11 +52,12 @@ class Access:
     idempotency: bool = False
     photos: bool = False  # objects of the uploads and media buckets
     start_escalation: bool = False
+    read_users: bool = False  # AdminGetUser in the user pool: staff named by admins must exist
 
 
 # Every Chalice function with its grants. Each has its own role (autogen_policy is off).
 ACCESS = {
-    API_HANDLER: Access(idempotency=True, photos=True, start_escalation=True),
+    API_HANDLER: Access(idempotency=True, photos=True, start_escalation=True, read_users=True),
     PHOTO_PROCESSOR: Access(photos=True),
     ESCALATION_TASK: Access(),
     ESCALATION_SWEEP: Access(),
@@ -258,7 +259,10 @@ class FanglinStack(cdk.Stack):
             return self.external_issuer.environment()
         if self.user_pool is None or self.user_pool_client is None:
             raise RuntimeError("the user pool is created before the environment is read")
-        return cognito_environment(self, self.user_pool, self.user_pool_client)
+        return {
+            **cognito_environment(self, self.user_pool, self.user_pool_client),
+            "USER_POOL_ID": self.user_pool.user_pool_id,
+        }
 
     def _environment(self) -> dict[str, str]:
         return {
@@ -304,6 +308,12 @@ class FanglinStack(cdk.Stack):
         if access.start_escalation:
             iam.Grant.add_to_principal(
                 grantee=role, actions=["states:StartExecution"], resource_arns=[self.escalation_arn]
+            )
+        if access.read_users and self.user_pool is not None:
+            iam.Grant.add_to_principal(
+                grantee=role,
+                actions=["cognito-idp:AdminGetUser"],
+                resource_arns=[self.user_pool.user_pool_arn],
             )
 
     def _subscribe(self, chalice_name: str, queue: sqs.Queue, batch_size: int) -> None:

@@ -1,10 +1,11 @@
 """Integration tier: the Chalice app under chalice.test.Client, AWS emulated by moto."""
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import boto3
@@ -38,11 +39,69 @@ def _reset() -> None:
     reset_connections()
 
 
-@pytest.fixture
-def aws(issuer: Issuer) -> Iterator[dict[str, Any]]:
+def create_user_pool(usernames: Iterable[str]) -> str:
+    """A user pool holding ``usernames`` (existence is all the directory asks). Returns its id."""
+    cognito = boto3.client("cognito-idp")
+    pool_id = str(cognito.create_user_pool(PoolName="fanglin-test")["UserPool"]["Id"])
+    for username in usernames:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    return pool_id
+
+
+class EmbeddedAws:
+    """One moto account per test module, provisioned once. Each test starts from a snapshot of
+    the DynamoDB tables (empty, or with the ``world`` directory), taken the first time it is
+    asked for; the photo queue is emptied. Other services keep what earlier tests of the module
+    left, under keys no other test uses."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self._snapshots: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def _tables() -> dict[str, Any]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+
+        return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _empty_queues() -> None:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sqs.models import sqs_backends
+
+        for queue in sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues.values():
+            queue._messages = []
+            queue._pending_messages = set()
+
+    def _take(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(table.items) for name, table in self._tables().items()}
+
+    def _put(self, snapshot: dict[str, Any]) -> None:
+        for name, table in self._tables().items():
+            table.items = copy.deepcopy(snapshot[name])
+        self._empty_queues()
+        config.reset()
+
+    def start_from(self, name: str, build: Callable[[], None] | None = None) -> None:
+        if name not in self._snapshots:
+            self._put(self._snapshots["empty"])
+            if build is not None:
+                build()
+            self._snapshots[name] = self._take()
+        self._put(self._snapshots[name])
+
+    def keep_empty(self) -> None:
+        self._snapshots["empty"] = self._take()
+
+
+@pytest.fixture(scope="module")
+def embedded_aws(issuer: Issuer) -> Iterator[EmbeddedAws]:
     from infra.local import provision
 
+    patch = pytest.MonkeyPatch()
     with mock_aws():
+        patch.setenv("USER_POOL_ID", create_user_pool(USERS))
         _reset()
         settings = config.get_settings()
         provision.create_tables(boto3.client("dynamodb"), settings)
@@ -52,34 +111,83 @@ def aws(issuer: Issuer) -> Iterator[dict[str, Any]]:
             boto3.client("stepfunctions"), settings.escalation_state_machine_arn.split(":")[-1],
             "arn:aws:lambda:us-east-1:123456789012:function:fanglin-test-escalation",
             "arn:aws:iam::123456789012:role/fanglin-test-escalation")
-        yield {"settings": settings, "queue_url": queue_url}
+        embedded = EmbeddedAws({"settings": settings, "queue_url": queue_url,
+                                "user_pool_id": settings.user_pool_id})
+        embedded.keep_empty()
+        yield embedded
+        patch.undo()
     _reset()
 
 
+@pytest.fixture(autouse=True)
+def fresh_tables(request: pytest.FixtureRequest) -> None:
+    """Each test that uses AWS starts from the directory ``world`` when it asks for it, else from
+    empty tables."""
+    if "embedded_aws" not in request.fixturenames:
+        return
+    embedded: EmbeddedAws = request.getfixturevalue("embedded_aws")
+    if "world" in request.fixturenames:
+        embedded.start_from("world", build_world)
+    else:
+        embedded.start_from("empty")
+
+
 @pytest.fixture
-def world(aws: dict[str, Any]) -> dict[str, Any]:
-    """Two communities: jinxiu (two estates of one company, two grids) and longxing."""
+def aws(embedded_aws: EmbeddedAws) -> dict[str, Any]:
+    """Provisioned AWS (its tables as ``fresh_tables`` left them)."""
+    return embedded_aws.info
+
+
+# Estates placed around Zhangzhou (WGS-84): huayuan and mingju about 400 m apart, lx1 further.
+HUAYUAN_AT = {"lat": 24.5100, "lon": 117.6500}
+MINGJU_AT = {"lat": 24.5100, "lon": 117.6540}
+LX1_AT = {"lat": 24.5200, "lon": 117.6600}
+
+
+def square(center: dict[str, float], half: float) -> Any:
+    """A GeoJSON Polygon: the square of ``half`` degrees either side of ``center``."""
+    from chalicelib.directory.schemas import Polygon
+
+    lat, lon = center["lat"], center["lon"]
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+            [lon - half, lat + half], [lon - half, lat - half]]
+    return Polygon(type="Polygon", coordinates=[ring])
+
+
+@pytest.fixture
+def world(embedded_aws: EmbeddedAws) -> dict[str, Any]:
+    """Two communities: jinxiu (two estates of one company, two grids; chen staffs its office)
+    and longxing (longxing_staff), built once per module (``fresh_tables``)."""
+    return embedded_aws.info
+
+
+def build_world() -> None:
     from chalicelib.directory import schemas as d
     from chalicelib.directory import service as directory
 
     directory.create_community(ADMIN, d.NewCommunity(
-        community_id="jinxiu", name="锦绣社区", street_id="xinqiao", street_name="新桥街道"))
+        community_id="jinxiu", name="锦绣社区", street_id="xinqiao", street_name="新桥街道",
+        staff=["chen"]))
     directory.create_community(ADMIN, d.NewCommunity(
-        community_id="longxing", name="龙兴社区", street_id="other-street"))
+        community_id="longxing", name="龙兴社区", street_id="other-street",
+        staff=["longxing_staff"]))
     directory.create_street(ADMIN, d.NewStreet(street_id="xinqiao", name="新桥街道",
                                                staff=["jiedao"]))
     directory.create_company(ADMIN, d.NewCompany(company_id="lvyin", name="绿茵物业",
                                                  staff=["wuye"]))
     directory.create_company(ADMIN, d.NewCompany(company_id="other", name="Other",
                                                  staff=["wuye2"]))
-    directory.create_estate(ADMIN, "jinxiu", d.NewEstate(estate_id="huayuan", name="锦绣花园",
-                                                         company_id="lvyin"))
-    directory.create_estate(ADMIN, "jinxiu", d.NewEstate(estate_id="mingju", name="锦绣名居",
-                                                         company_id="other"))
-    directory.create_estate(ADMIN, "longxing", d.NewEstate(estate_id="lx1", name="龙兴小区",
-                                                           company_id="other"))
+    directory.create_estate(ADMIN, "jinxiu", d.NewEstate(
+        estate_id="huayuan", name="锦绣花园", company_id="lvyin",
+        location=d.Point(**HUAYUAN_AT), boundary=square(HUAYUAN_AT, 0.001)))
+    directory.create_estate(ADMIN, "jinxiu", d.NewEstate(
+        estate_id="mingju", name="锦绣名居", company_id="other",
+        location=d.Point(**MINGJU_AT), boundary=square(MINGJU_AT, 0.001)))
+    directory.create_estate(ADMIN, "longxing", d.NewEstate(
+        estate_id="lx1", name="龙兴小区", company_id="other", location=d.Point(**LX1_AT)))
     directory.add_buildings(ADMIN, "huayuan", d.BuildingBatch(buildings=[
-        d.NewBuilding(building_id="b1", name="1号楼"),
+        d.NewBuilding(building_id="b1", name="1号楼",
+                      location=d.Point(lat=24.5104, lon=117.6496)),
         d.NewBuilding(building_id="b2", name="2号楼")]))
     directory.add_buildings(ADMIN, "mingju", d.BuildingBatch(buildings=[
         d.NewBuilding(building_id="m1", name="1幢")]))
@@ -102,7 +210,6 @@ def world(aws: dict[str, Any]) -> dict[str, Any]:
         grid_id="g2", name="第二网格", workers=["grid2"],
         buildings=[d.GridBuilding(estate_id="huayuan", building_id="b2"),
                    d.GridBuilding(estate_id="mingju", building_id="m1")]))
-    return aws
 
 
 USERS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
@@ -123,6 +230,9 @@ USERS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
 }
 
 
+PHONES = {"lin": "+8613812345678", "huang": "+8613900001111"}
+
+
 class Api:
     """chalice.test.Client with a token per seeded user."""
 
@@ -134,7 +244,8 @@ class Api:
         headers = {"Content-Type": "application/json"}
         if user is not None:
             roles, community, name = USERS[user]
-            headers["Authorization"] = "Bearer " + self.issuer.token(user, roles, community, name)
+            headers["Authorization"] = "Bearer " + self.issuer.token(
+                user, roles, community, name, phone_number=PHONES.get(user))
         headers.update(extra or {})
         return headers
 

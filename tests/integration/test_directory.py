@@ -115,13 +115,50 @@ def test_grids(api):
     assert {g["grid_id"] for g in listed} == {"g1", "g2"}
     assert api.get("/communities/jinxiu/grids", "lin").status_code == 403
     created = api.post("/communities/jinxiu/grids", "chen", {
-        "grid_id": "g3", "name": "第三网格", "workers": ["grid3"],
+        "grid_id": "g3", "name": "第三网格", "workers": ["grid2"],
         "buildings": [{"estate_id": "huayuan", "building_id": "b2"}]})
     assert created.status_code == 201
     assert api.post("/communities/jinxiu/grids", "chen", {"grid_id": "g3", "name": "x"}
                     ).status_code == 409
     foreign = api.post("/communities/jinxiu/grids", "chen", {
         "grid_id": "g4", "name": "x", "buildings": [{"estate_id": "lx1", "building_id": "x1"}]})
-    assert foreign.status_code == 409
+    assert foreign.status_code == 400
+    assert foreign.json["details"] == [{"field": "buildings.0",
+                                        "message": "no building x1 in estate lx1 of jinxiu"}]
     assert {g["grid_id"] for g in api.get("/communities/jinxiu/grids", "chen").json["items"]} \
         == {"g1", "g2", "g3"}
+
+
+def test_answers_of_the_merged_blueprint(api):
+    assert api.get("/me", "chen").json["community_id"] == "jinxiu"
+    assert api.get("/communities/jinxiu/categories", "chen").status_code == 200
+    created = api.post("/communities", "admin", {"community_id": "c2", "name": "二",
+                                                 "staff": ["longxing_staff"]})
+    assert created.status_code == 201
+    assert created.json == {"community_id": "c2", "name": "二", "staff": ["longxing_staff"]}
+    street = api.post("/streets", "admin", {"street_id": "s2", "name": "二街", "staff": ["jiedao"]})
+    assert street.json == {"street_id": "s2", "name": "二街", "staff": ["jiedao"]}
+    estate = api.post("/communities/jinxiu/estates", "chen", ESTATE)
+    assert estate.json == {"estate_id": "newestate", "community_id": "jinxiu", "name": "新小区",
+                           "company_id": "lvyin"}
+    added = api.post("/estates/newestate/buildings", "chen", {"buildings": [
+        {"building_id": "n1", "name": "N1"}, {"building_id": "n2", "name": "N2"}]})
+    assert added.json == {"estate_id": "newestate", "buildings": 2}
+    listed = api.get("/communities/jinxiu/grids", "grid1").json
+    assert {g["grid_id"]: g["workers"] for g in listed["items"]} == {"g1": ["grid1"],
+                                                                      "g2": ["grid2"]}
+
+
+def test_updating_buildings_keeps_their_grid(api):
+    again = api.post("/estates/huayuan/buildings", "chen", {"buildings": [
+        {"building_id": "b1", "name": "1号楼(新)"}]})
+    assert again.status_code == 201
+    buildings = {b["building_id"]: b for b in api.get("/communities/jinxiu", "chen").json[
+        "buildings"]}
+    assert buildings["b1"]["name"] == "1号楼(新)" and buildings["b1"]["grid_id"] == "g1"
+    moved = api.post("/estates/huayuan/buildings", "chen", {"buildings": [
+        {"building_id": "b1", "name": "1号楼", "grid_id": "g2"}]})
+    assert moved.status_code == 201
+    buildings = {b["building_id"]: b for b in api.get("/communities/jinxiu", "chen").json[
+        "buildings"]}
+    assert buildings["b1"]["grid_id"] == "g2"

@@ -5,15 +5,15 @@ import boto3
 import pytest
 
 from chalicelib.core.timeutil import iso, iso_ceil_second, parse_iso
-from chalicelib.tickets import escalation
-from chalicelib.tickets.models import Ticket
+from chalicelib.tickets import escalation, store
+from chalicelib.tickets.errors import TicketNotFoundError
 from tests.integration.conftest import new_ticket
 
 MINUTE = timedelta(minutes=1)
 
 
 def stored(ticket_id):
-    return Ticket.get(*Ticket.key(ticket_id), consistent_read=True)
+    return store.get_ticket(ticket_id, consistent=True)
 
 
 def created(ticket_id):
@@ -129,11 +129,11 @@ def test_reopen_starts_a_new_cycle_and_workflow(api, aws):
     assert int(t.sla_cycle) == 1 and t.sla_phase == "resolve" and t.gsi5pk
     names = {e["name"] for e in boto3.client("stepfunctions").list_executions(
         stateMachineArn=aws["settings"].escalation_state_machine_arn)["executions"]}
-    assert names == {f"{tid}-c0", f"{tid}-c1"}
+    assert {n for n in names if n.startswith(tid)} == {f"{tid}-c0", f"{tid}-c1"}
 
 
 def test_missing_ticket_is_named_for_the_state_machine(api):
-    with pytest.raises(escalation.TicketNotFoundError):
+    with pytest.raises(TicketNotFoundError):
         escalation.advance("tk_gone", datetime.now(timezone.utc))
 
 

@@ -43,10 +43,16 @@ def ids(requests: list[dict[str, Any]]) -> list[str]:
     return [r["service_request_id"] for r in requests]
 
 
+def open311_errors(response: Any, status: int) -> list[str]:
+    """The descriptions of an Open311 error answer, ``[{"code": status, "description"}]``."""
+    assert response.status_code == status, response.body
+    assert response.json and all(set(e) == {"code", "description"} and e["code"] == status
+                                 for e in response.json), response.body
+    return [e["description"] for e in response.json]
+
+
 def fields_at_fault(response: Any) -> set[str]:
-    assert response.status_code == 400, response.body
-    assert response.json["Code"] == "BadRequestError"
-    return {d["field"] for d in response.json["details"]}
+    return {d.split(": ")[0] for d in open311_errors(response, 400)}
 
 
 def test_a_civic_tech_client_round_trip(api: Api) -> None:
@@ -169,9 +175,7 @@ def test_other_communities_see_nothing(api: Api) -> None:
                  f"{ROOT}/requests.json?jurisdiction_id=jinxiu",
                  f"{ROOT}/requests/{rid}.json?jurisdiction_id=longxing"):
         user = "lin" if path.endswith("longxing") else "zhang"
-        response = api.get(path, user)
-        assert response.status_code == 404, path
-        assert response.json["Code"] == "NotFoundError"
+        open311_errors(api.get(path, user), 404)
     assert post_form(api, "zhang", REPORT | {"jurisdiction_id": "jinxiu"}).status_code == 404
     assert [s["service_code"] for s in api.get(f"{ROOT}/services.json", "zhang").json] == \
         DEFAULT_CODES
@@ -179,17 +183,35 @@ def test_other_communities_see_nothing(api: Api) -> None:
     assert rid in ids(listed(api, "wuye"))
 
 
-def test_everything_but_discovery_needs_a_token(api: Api) -> None:
+def test_requests_need_a_token_discovery_and_services_do_not(api: Api) -> None:
     rid = new_ticket(api)["ticket"]["ticket_id"]
-    for response in (api.get(f"{ROOT}/services.json"), api.get(f"{ROOT}/requests.json"),
-                     api.get(f"{ROOT}/requests/{rid}.json"), post_form(api, None, REPORT)):
-        assert response.status_code == 401
-        assert response.json["Code"] == "UnauthorizedError"
+    for response in (api.get(f"{ROOT}/requests.json"), api.get(f"{ROOT}/requests/{rid}.json"),
+                     post_form(api, None, REPORT)):
+        open311_errors(response, 401)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.get(f"{ROOT}/discovery.json").status_code == 200
+    anonymous = api.get(f"{ROOT}/services.json?jurisdiction_id=jinxiu")
+    assert anonymous.status_code == 200, anonymous.body
+    assert anonymous.json == api.get(f"{ROOT}/services.json", "lin").json
+    assert [s["service_code"] for s in anonymous.json] == DEFAULT_CODES
+
+
+def test_services_without_a_token_need_a_jurisdiction_that_exists(api: Api) -> None:
+    assert fields_at_fault(api.get(f"{ROOT}/services.json")) == {"jurisdiction_id"}
+    open311_errors(api.get(f"{ROOT}/services.json?jurisdiction_id=nowhere"), 404)
+    assert api.get(f"{ROOT}/services.json?jurisdiction_id=longxing").status_code == 200
+    forged = api.client.http.get(f"{ROOT}/services.json?jurisdiction_id=jinxiu",
+                                 headers={"Authorization": "Bearer abc.def.ghi"})
+    assert forged.status_code == 401
 
 
 @pytest.mark.parametrize(("fields", "at_fault"), [
-    ({"service_code": "public_area"}, {"description", "address_id"}),
+    ({"service_code": "public_area"}, {"description", "lat", "long", "address_string",
+                                        "address_id"}),
+    (REPORT | {"address_id": "", "lat": "24.51"}, {"lat", "long", "address_string",
+                                                   "address_id"}),
+    (REPORT | {"address_id": "", "lat": "24.60", "long": "117.65"}, {"lat", "long"}),
+    (REPORT | {"address_id": "", "lat": "24.52", "long": "117.66"}, {"lat", "long"}),
     (REPORT | {"service_code": "teleport"}, {"service_code"}),
     (REPORT | {"service_code": "manhole"}, {"service_code"}),
     (REPORT | {"address_id": "nowhere"}, {"address_id"}),
@@ -225,3 +247,88 @@ def test_other_bad_input(api: Api) -> None:
     rid = report(api)
     for name in (rid, f"{rid}.xml", ".json", f"{rid}.json.json"):
         assert api.get(f"{ROOT}/requests/{name}", "lin").status_code == 404, name
+
+
+# --- bad input never gets a 500 -------------------------------------------------------------
+
+def test_deeply_nested_json_is_refused(api: Api) -> None:
+    deep = b'{"description": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert open311_errors(api.post(f"{ROOT}/requests.json", "lin", raw=deep), 400)
+    assert open311_errors(api.post(f"{ROOT}/requests.json", "lin", raw=b"[" * 5000), 400)
+
+
+def test_repeated_names_and_lone_surrogates_in_json_are_refused(api: Api) -> None:
+    twice = b'{"service_code": "noise", "service_code": "other", "description": "x", ' \
+            b'"address_id": "huayuan"}'
+    assert fields_at_fault(api.post(f"{ROOT}/requests.json", "lin", raw=twice)) == {
+        "service_code"}
+    lone = b'{"service_code": "noise", "description": "\\ud800", "address_id": "huayuan"}'
+    assert open311_errors(api.post(f"{ROOT}/requests.json", "lin", raw=lone), 400)
+    assert ids(listed(api, "lin")) == []
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00+01:00"])
+def test_dates_beyond_utc_are_refused(api: Api, when: str) -> None:
+    for name in ("start_date", "end_date"):
+        response = api.get(f"{ROOT}/requests.json?{urlencode({name: when})}", "lin")
+        assert fields_at_fault(response) == {name}
+
+
+def test_overlong_request_ids_are_not_found(api: Api) -> None:
+    open311_errors(api.get(f"{ROOT}/requests/{'t' * 3000}.json", "lin"), 404)
+
+
+# --- locating a request as GeoReport v2 allows ----------------------------------------------
+
+def placed(api: Api, user: str, **fields: str) -> tuple[str, str]:
+    rid = report(api, user, **{"address_id": ""} | fields)
+    [request] = api.get(f"{ROOT}/requests/{rid}.json", user).json
+    return request["address_id"], request["address"]
+
+
+@pytest.mark.parametrize(("at", "estate"), [
+    ({"lat": "24.5105", "long": "117.6502"}, "huayuan"),   # inside its boundary
+    ({"lat": "24.5100", "long": "117.6540"}, "mingju"),    # inside mingju's
+    ({"lat": "24.5140", "long": "117.6500"}, "huayuan"),   # outside both, 445 m from huayuan
+])
+def test_coordinates_resolve_to_an_estate(api: Api, at: dict[str, str], estate: str) -> None:
+    address_id, _ = placed(api, "lin", **at)
+    assert address_id == estate
+
+
+def test_a_bare_address_string_is_the_residents_home(api: Api) -> None:
+    assert placed(api, "lin", address_string="楼下车棚") == ("huayuan/b1", "楼下车棚")
+    assert placed(api, "zhao", address_string="门口")[0] == "mingju/m1"
+    homeless = post_form(api, "zhou", REPORT | {"address_id": "", "address_string": "门口"})
+    assert fields_at_fault(homeless) == {"address_string"}
+
+
+def test_address_id_wins_over_the_other_forms(api: Api) -> None:
+    address_id, _ = placed(api, "lin", address_id="mingju", lat="24.5105", long="117.6502",
+                           address_string="东门")
+    assert address_id == "mingju"
+
+
+# --- errors in Open311's shape on every route -----------------------------------------------
+
+def test_errors_before_and_after_the_view_are_in_open311_shape(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.core import config
+
+    open311_errors(api.get(f"{ROOT}/requests.json", "lin", headers={
+        "Content-Type": "text/plain"}), 415)
+    open311_errors(api.post(f"{ROOT}/requests.json", "lin", raw=b"x=1", headers={
+        "Content-Type": "text/plain"}), 415)
+    open311_errors(post_form(api, "wuye", REPORT), 403)
+    big = post_form(api, "lin", REPORT | {"description": "x" * 70000})
+    open311_errors(big, 413)
+    first = post_form(api, "lin", REPORT, headers={"Idempotency-Key": "same"})
+    assert first.status_code == 201
+    open311_errors(post_form(api, "lin", REPORT | {"description": "别的"},
+                             headers={"Idempotency-Key": "same"}), 422)
+    monkeypatch.setenv("TICKETS_PER_HOUR", "1")
+    config.reset()
+    limited = post_form(api, "lin", REPORT)
+    [description] = open311_errors(limited, 429)
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert "retry after" in description

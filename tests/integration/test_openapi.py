@@ -27,9 +27,9 @@ def doc() -> dict[str, Any]:
 
 
 def answer_model(op_id: str, status: int) -> Any:
-    if status >= 400:
-        return openapi.ERROR_BODY
     route = dict(zip(openapi.operation_ids(ROUTES), ROUTES, strict=True))[op_id]
+    if status >= 400:
+        return openapi.error_model(route)
     return route.success_models()[status]
 
 

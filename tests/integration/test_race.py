@@ -7,10 +7,9 @@ import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
 from chalicelib.identity.caller import Caller
-from chalicelib.tickets import escalation
+from chalicelib.tickets import escalation, store, transitions
 from chalicelib.tickets import schemas as docs
-from chalicelib.tickets import service as tickets
-from chalicelib.tickets.models import Ticket
+from chalicelib.tickets.errors import TicketBusyError
 from tests.integration.conftest import new_ticket
 
 WUYE = Caller("wuye", "物业", None, frozenset({"property"}), "jinxiu")
@@ -38,7 +37,7 @@ def race(ticket_id: str, due: datetime) -> None:
 
     def acknowledge() -> None:
         barrier.wait()
-        tickets.transition(WUYE, ticket_id, "acknowledge", docs.OptionalNote(),
+        transitions.transition(WUYE, ticket_id, "acknowledge", docs.OptionalNote(),
                            now=due - timedelta(seconds=1))
 
     def escalate() -> None:
@@ -47,7 +46,7 @@ def race(ticket_id: str, due: datetime) -> None:
             try:
                 escalation.advance(ticket_id, due + timedelta(seconds=1))
                 return
-            except escalation.TicketBusyError:
+            except TicketBusyError:
                 continue
 
     def run(target):
@@ -70,10 +69,10 @@ def test_acknowledge_and_escalate_race(api, serializable_writes):
     outcomes = Counter()
     for _ in range(ROUNDS):
         tid = new_ticket(api)["ticket"]["ticket_id"]
-        t = Ticket.get(*Ticket.key(tid))
+        t = store.get_ticket(tid)
         due = datetime.fromisoformat(t.sla_checkpoints[-1].replace("Z", "+00:00"))
         race(tid, due)
-        t = Ticket.get(*Ticket.key(tid), consistent_read=True)
+        t = store.get_ticket(tid, consistent=True)
         timeline = [e["action"] for e in api.get(f"/tickets/{tid}", "chen").json["timeline"]]
         assert t.status == "acknowledged"
         if t.responded_in_time:

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from chalicelib.core.errors import InvalidInputError
 from chalicelib.core.paging import decode_cursor, encode_cursor
-from chalicelib.tickets.service import mask_name
+from chalicelib.tickets.disclosure import mask_name
 
 
 @given(st.text(min_size=1, max_size=80).map(lambda s: f"2026-11-28T00:00:00.000Z#{s}"))

@@ -52,22 +52,27 @@ def test_ceil_to_second():
 
 def ticket(**kw):
     base = dict(community_id="c", category="noise", grid_id="g1", estate_id="e1",
-                source="resident", escalation_level=0, breached_final=False)
+                source="resident", escalation_level=0, breached_final=False, supervised=False)
     return SimpleNamespace(**(base | kw))
 
 
 def test_resolution_counts_once_in_exactly_one_of_the_two_outcomes():
-    for level, outcome in ((0, "in_time"), (2, "supervised")):
-        bumps = stats.on_resolve(ticket(escalation_level=level), T0, "Asia/Shanghai")
+    for level, supervised, outcome in ((0, False, "in_time"), (2, False, "supervised"),
+                                       (0, True, "supervised")):
+        bumps = stats.on_resolve(ticket(escalation_level=level), T0, "Asia/Shanghai",
+                                 supervised)
         day = [b for b in bumps if b.bucket.startswith("DAY#")]
         assert {(b.metric, b.delta) for b in day} == {("handled", 1), (outcome, 1)}
 
 
-def test_reopen_undoes_the_resolution_on_its_own_day():
-    t = ticket(escalation_level=1)
-    undone = stats.on_reopen(t, T0, "Asia/Shanghai")
-    assert {(b.metric, b.delta, b.bucket) for b in undone if b.bucket.startswith("DAY#")} == {
-        ("handled", -1, "DAY#2026-11-02"), ("supervised", -1, "DAY#2026-11-02")}
+def test_reopen_posts_its_reversal_on_the_day_of_the_reopen():
+    reopened = T0 + timedelta(days=3)
+    for t, outcome in ((ticket(escalation_level=1), "supervised"),
+                       (ticket(supervised=True), "supervised"), (ticket(), "in_time")):
+        undone = stats.on_reopen(t, reopened, "Asia/Shanghai")
+        assert {(b.metric, b.delta, b.bucket) for b in undone if b.bucket.startswith("DAY#")} == {
+            ("handled", -1, "DAY#2026-11-05"), (outcome, -1, "DAY#2026-11-05"),
+            ("reopened", 1, "DAY#2026-11-05")}
 
 
 def test_day_buckets_follow_the_community_time_zone():

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.core.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
+from chalicelib.core.errors import (
+    InvalidInputError,
+    NotFoundError,
+    RateLimitedError,
+    UnsupportedMediaTypeError,
+)
+from chalicelib.directory.service import Home
 from chalicelib.tickets import lifecycle, open311
 from chalicelib.tickets.open311_schemas import NewRequest, RequestQuery
 from chalicelib.tickets.sla_policy import (
@@ -22,16 +28,16 @@ CTX = open311.Context(service_name="楼道与公共区域",
                       service_notice="物业将在 360 分钟内响应", place="锦绣花园 1号楼")
 
 
-def view(**changes: Any) -> dict[str, Any]:
+def view(**changes: Any) -> open311.Facts:
     base: dict[str, Any] = {
         "ticket_id": "tk_1", "community_id": "jinxiu", "category": "public_area",
         "description": "楼道堆放杂物", "status": "submitted",
         "location": {"estate_id": "huayuan", "building": "b1"},
         "created_at": "2026-01-05T01:00:00.000Z", "updated_at": "2026-01-05T02:00:00.000Z",
-        "sla": {"level": 0, "responsible": "property", "due_at": "2026-01-05T07:00:00.000Z"},
-        "photos": [], "latest_public_note": None, "reporter": {"user_id": "lin", "name": "林"},
+        "responsible": "property", "due_at": "2026-01-05T07:00:00.000Z",
+        "status_notes": None, "media_url": None,
     }
-    return base | changes
+    return open311.Facts(**(base | changes))
 
 
 def fields(**changes: Any) -> dict[str, Any]:
@@ -75,13 +81,10 @@ def test_a_ticket_view_becomes_a_request() -> None:
 
 
 def test_a_settled_escalated_ticket_with_place_photos_and_note() -> None:
-    photos = [{"status": "pending", "url": None}, {"status": "rejected", "url": None},
-              {"status": "ready", "url": "https://media/a"},
-              {"status": "ready", "url": "https://media/b"}]
     request = open311.to_request(view(
-        status="resolved", latest_public_note="已清理", photos=photos,
+        status="resolved", status_notes="已清理", media_url="https://media/a",
         location={"estate_id": "huayuan", "text": "东门", "lat": 24.5, "lon": 117.6},
-        sla={"level": 2, "responsible": "street", "due_at": None}), CTX)
+        responsible="street", due_at=None), CTX)
     assert (request["status"], request["status_notes"]) == ("closed", "已清理")
     assert request["agency_responsible"] == "街道办事处"
     assert request["expected_datetime"] is None
@@ -162,6 +165,31 @@ def test_repeated_fields_are_refused() -> None:
     assert details(err) == {"description"}
 
 
+@pytest.mark.parametrize("body", [
+    b'{"description": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b"[" * 5000 + b"]" * 5000,
+    b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+])
+def test_deeply_nested_json_is_refused(body: bytes) -> None:
+    with pytest.raises(InvalidInputError):
+        open311.read_fields("application/json", body)
+
+
+def test_repeated_json_names_are_refused_like_repeated_form_fields() -> None:
+    with pytest.raises(InvalidInputError) as err:
+        open311.read_fields("application/json", b'{"description": "a", "description": "b"}')
+    assert details(err) == {"description"}
+
+
+@pytest.mark.parametrize("body", [b'{"description": "\\ud800"}', b'{"\\udfff": "x"}',
+                                  b'{"description": "\\udc00\\ud800"}'])
+def test_lone_surrogates_in_json_are_refused(body: bytes) -> None:
+    with pytest.raises(InvalidInputError):
+        open311.read_fields("application/json", body)
+    assert open311.read_fields("application/json", b'{"description": "\\ud83d\\ude00"}') == {
+        "description": "\U0001f600"}
+
+
 def test_too_many_form_fields_are_refused() -> None:
     with pytest.raises(InvalidInputError):
         open311.read_fields(FORM, "&".join(f"f{i}=1" for i in range(60)).encode())
@@ -177,6 +205,7 @@ def test_unsupported_open311_fields_are_refused_with_a_reason(name: str) -> None
 
 @pytest.mark.parametrize(("changes", "at_fault"), [
     ({"service_code": None, "description": None}, {"service_code", "description"}),
+    ({"address_string": "  "}, {"address_string"}),
     ({"address_id": "huayuan/b1/101"}, {"address_id"}),
     ({"address_id": "/b1"}, {"address_id"}),
     ({"lat": "91"}, {"lat"}),
@@ -190,6 +219,70 @@ def test_bad_fields_are_named(changes: dict[str, Any], at_fault: set[str]) -> No
     with pytest.raises(InvalidInputError) as err:
         open311.validate(NewRequest, given, "service request")
     assert details(err) == at_fault
+
+
+# --- location ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("given", [
+    {"address_id": "huayuan"}, {"address_string": "东门"}, {"lat": 24.5, "long": 117.6},
+    {"lat": 0.0, "long": 0.0},
+])
+def test_any_one_of_the_three_forms_locates_a_request(given: dict[str, Any]) -> None:
+    assert open311.missing_location(given) == []
+
+
+@pytest.mark.parametrize("given", [{}, {"lat": 24.5}, {"long": 117.6}, {"jurisdiction_id": "j"}])
+def test_without_a_form_every_location_field_is_named(given: dict[str, Any]) -> None:
+    assert {d["field"] for d in open311.missing_location(given)} == {
+        "lat", "long", "address_string", "address_id"}
+
+
+def home(estate_id: str, building: str, community_id: str | None = "jinxiu") -> Home:
+    return Home(estate_id, f"{building}-101", building, "owner", community_id)
+
+
+def test_a_bare_address_string_is_placed_at_the_home() -> None:
+    assert open311.home_place([home("huayuan", "b1")], "jinxiu") == ("huayuan", "b1")
+    two_buildings = [home("huayuan", "b1"), home("huayuan", "b2")]
+    assert open311.home_place(two_buildings, "jinxiu") == ("huayuan", None)
+    elsewhere = [home("huayuan", "b1"), home("lx1", "x1", "longxing")]
+    assert open311.home_place(elsewhere, "jinxiu") == ("huayuan", "b1")
+
+
+@pytest.mark.parametrize("homes", [[], [home("huayuan", "b1"), home("mingju", "m1")],
+                                   [home("lx1", "x1", "longxing")]])
+def test_no_home_or_several_estates_cannot_place_it(homes: list[Home]) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        open311.home_place(homes, "jinxiu")
+    assert details(err) == {"address_string"}
+
+
+def test_a_resolved_place_becomes_the_ticket_location() -> None:
+    doc = open311.validate(NewRequest, fields(address_id=None, address_string="东门", lat=24.5,
+                                              long=117.6), "service request")
+    ticket = open311.to_new_ticket(doc, ("mingju", None))
+    assert ticket.location.model_dump() == {"estate_id": "mingju", "building": None,
+                                            "unit_id": None, "text": "东门", "lat": 24.5,
+                                            "lon": 117.6}
+    with pytest.raises(ValueError):
+        open311.to_new_ticket(doc)
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+def test_errors_in_open311_shape_name_each_field() -> None:
+    err = InvalidInputError("invalid service request", [
+        {"field": "service_code", "message": "Field required"},
+        {"field": "lat", "message": "too far north"}])
+    assert open311.error_entries(err, 400) == [
+        {"code": 400, "description": "service_code: Field required"},
+        {"code": 400, "description": "lat: too far north"}]
+    assert open311.error_entries(InvalidInputError("the body is not valid JSON"), 400) == [
+        {"code": 400, "description": "the body is not valid JSON"}]
+    assert open311.error_entries(NotFoundError("ticket tk_1 not found"), 404) == [
+        {"code": 404, "description": "ticket tk_1 not found"}]
+    [limited] = open311.error_entries(RateLimitedError("at most 20 tickets", 42), 429)
+    assert limited == {"code": 429, "description": "at most 20 tickets; retry after 42 seconds"}
 
 
 def test_ticket_errors_are_told_in_open311_terms() -> None:
@@ -211,7 +304,7 @@ def test_ticket_errors_are_told_in_open311_terms() -> None:
 def test_request_files_are_ids_with_a_json_suffix() -> None:
     assert open311.ticket_id_of("tk_01.json") == "tk_01"
     assert open311.ticket_id_of("tk.01.json") == "tk.01"
-    for name in ("tk_01", "tk_01.xml", ".json", "json"):
+    for name in ("tk_01", "tk_01.xml", ".json", "json", "t" * 65 + ".json", "a/b.json"):
         with pytest.raises(NotFoundError):
             open311.ticket_id_of(name)
 
@@ -242,6 +335,16 @@ def test_list_queries_take_iso_times_in_utc() -> None:
 def test_bad_list_queries_are_refused(query: dict[str, str]) -> None:
     with pytest.raises(InvalidInputError):
         open311.validate(RequestQuery, query, "query")
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00+01:00"])
+def test_times_whose_utc_is_out_of_range_are_refused(when: str) -> None:
+    for name in ("start_date", "end_date"):
+        with pytest.raises(InvalidInputError) as err:
+            open311.validate(RequestQuery, {name: when}, "query")
+        assert details(err) == {name}
+    edge = open311.validate(RequestQuery, {"start_date": "9999-12-31T12:00:00-11:00"}, "query")
+    assert edge.start_date.year == 9999
 
 
 # --- discovery ------------------------------------------------------------------------------

@@ -37,8 +37,14 @@ WORKING_HOURS = {
 
 
 def parse(doc: dict) -> SlaPolicyDoc:
-    """The API path: a JSON body, strictly validated."""
-    return SlaPolicyDoc.model_validate_json(json.dumps(doc), strict=True)
+    """The API path: a JSON body, strictly validated as a request."""
+    return SlaPolicyDoc.model_validate_json(json.dumps(doc), strict=True,
+                                            context={"source": "request"})
+
+
+def stored(doc: dict) -> SlaPolicyDoc:
+    """A document read back from the table: not held to the request-only checks."""
+    return SlaPolicyDoc.model_validate_json(json.dumps(doc))
 
 
 def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -224,3 +230,66 @@ EDGES = {
 def test_documents_at_the_limits_are_accepted(doc):
     policy = parse(doc)
     assert parse(policy.model_dump(mode="json")) == policy
+
+
+# Policies whose due times the clock cannot compute are refused as requests
+
+SLIVER = {"timezone": "UTC", "workdays": [1], "hours": [{"start": "09:00", "end": "09:01"}]}
+MONDAYS = [(date(2026, 1, 5) + timedelta(weeks=n)).isoformat() for n in range(400)]
+MONDAYS_AND_TUESDAYS = sorted([*MONDAYS[:200], *((date(2026, 1, 6) + timedelta(weeks=n))
+                                                   .isoformat() for n in range(200))])
+UNMEETABLE = {
+    "a minute a week, a year-long target": {
+        "clock": "working_hours", "calendar": SLIVER,
+        "levels": [SPEC_TABLE[0] | {"resolve_min": 525600}, *SPEC_TABLE[1:]]},
+    "a minute a week, the SPEC table": {"clock": "working_hours", "calendar": SLIVER},
+    "an override the calendar cannot reach": {
+        "clock": "working_hours",
+        "calendar": {**SLIVER, "hours": [{"start": "09:00", "end": "10:00"}]},
+        "overrides": {"slow": {"levels": [SPEC_TABLE[0] | {"resolve_min": 525600},
+                                          *SPEC_TABLE[1:]]}}},
+    "holidays on every workday for years": {
+        "clock": "working_hours", "calendar": {**SLIVER, "holidays": MONDAYS}},
+    "holidays on both workdays for years": {
+        "clock": "working_hours",
+        "calendar": {**SLIVER, "workdays": [1, 2], "holidays": MONDAYS_AND_TUESDAYS}},
+}
+
+
+@pytest.mark.parametrize("doc", UNMEETABLE.values(), ids=UNMEETABLE.keys())
+def test_unmeetable_policies_are_refused_as_requests(doc):
+    with pytest.raises(ValidationError) as info:
+        parse(doc)
+    assert info.value.error_count() == 1
+    assert "calendar" in str(info.value) or "levels" in str(info.value)
+    assert stored(doc).clock == "working_hours"
+
+
+def test_the_wall_clock_ignores_a_calendar_that_could_not_meet_the_targets():
+    policy = parse({"clock": "wall", "calendar": {**SLIVER, "holidays": MONDAYS}})
+    assert policy.calendar_obj() is None
+
+
+@pytest.mark.parametrize("doc", [
+    WORKING_HOURS,
+    changed("levels/0/resolve_min", 525600),
+    {"clock": "working_hours", "calendar": {"workdays": [1], "hours": [
+        {"start": "09:00", "end": "18:00"}]}, "levels": [
+        SPEC_TABLE[0] | {"resolve_min": 525600}, *SPEC_TABLE[1:]]},
+    {"clock": "working_hours", "calendar": {
+        **SLIVER, "workdays": [1, 2, 3], "hours": [{"start": "09:00", "end": "10:00"}],
+        "holidays": MONDAYS[:130]}},
+], ids=["the good document", "a year of minutes", "a working Monday a week", "many holidays"])
+def test_meetable_policies_are_accepted(doc):
+    assert parse(doc) == stored(doc)
+
+
+def test_a_stored_unmeetable_policy_counts_on_the_wall_clock(caplog):
+    policy = stored(UNMEETABLE["a minute a week, a year-long target"])
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    assert policy.due("noise", 0, "resolve", start) == start + timedelta(minutes=525600)
+    assert policy.warning_times("noise", 0, "resolve", start) == [
+        start + timedelta(minutes=262800), start + timedelta(minutes=394200)]
+    assert "wall clock" in caplog.text
+    reachable = policy.due("noise", 0, "respond", start)  # 360 one-minute Mondays
+    assert reachable == datetime(2026, 1, 5, 9, 1, tzinfo=UTC) + timedelta(weeks=359)

@@ -6,8 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.tickets.slaclock import (
+    IDLE_DAYS_ALLOWED,
     Calendar,
+    NoWorkingTimeError,
     add_minutes,
+    assured_minutes,
+    idle_stretch,
     is_working_day,
     working_minutes_between,
 )
@@ -258,3 +262,87 @@ def test_makeup_days_never_delay(cal, start, minutes, extra):
 def test_wall_clock_is_plain_addition(start, minutes):
     assert add_minutes(start, minutes, None) == start + timedelta(minutes=minutes)
     assert working_minutes_between(start, start + timedelta(minutes=minutes), None) == minutes
+
+
+# What a calendar assures: the bounds a policy is checked against before it is stored
+
+MONDAYS_2026 = [date(2026, 1, 5) + timedelta(weeks=n) for n in range(400)]
+
+
+def test_running_out_of_working_time_is_its_own_error():
+    sliver = Calendar("UTC", frozenset({1}), ((time(9, 0), time(9, 1)),))
+    with pytest.raises(NoWorkingTimeError):
+        add_minutes(datetime(2026, 1, 1, tzinfo=UTC), 525600, sliver)
+    with pytest.raises(NoWorkingTimeError):
+        add_minutes(sh(2026, 9, 28), 60, Calendar("Asia/Shanghai", frozenset(), OFFICE))
+    assert issubclass(NoWorkingTimeError, ValueError)
+
+
+def test_no_idle_stretch_in_ordinary_calendars():
+    assert idle_stretch(CN) is None
+    assert idle_stretch(GOLDEN_WEEK) is None
+    a_year_off = frozenset(date(2030, 1, 1) + timedelta(days=n) for n in range(400))
+    assert idle_stretch(Calendar("Asia/Shanghai", WEEKDAYS, OFFICE, a_year_off)) is None
+
+
+def test_holidays_on_every_workday_for_years_are_an_idle_stretch():
+    mondays = Calendar("UTC", frozenset({1}), OFFICE, frozenset(MONDAYS_2026))
+    first, last = idle_stretch(mondays)  # type: ignore[misc]
+    assert first == date(2025, 12, 30)  # the day after the last working Monday, 2025-12-29
+    assert (last - first).days + 1 > IDLE_DAYS_ALLOWED
+    with pytest.raises(NoWorkingTimeError):
+        add_minutes(datetime(2026, 1, 1, tzinfo=UTC), 60, mondays)
+    weekends = Calendar("UTC", frozenset({1}), OFFICE,
+                        frozenset(d + timedelta(days=5) for d in MONDAYS_2026))
+    assert idle_stretch(weekends) is None
+
+
+def test_an_idle_stretch_just_within_the_limit_is_none():
+    days = IDLE_DAYS_ALLOWED
+    every_day = frozenset(range(1, 8))
+    within = frozenset(date(2030, 1, 1) + timedelta(days=n) for n in range(days))
+    assert idle_stretch(Calendar("UTC", every_day, OFFICE, within)) is None
+    beyond = within | {date(2030, 1, 1) + timedelta(days=days)}
+    assert idle_stretch(Calendar("UTC", every_day, OFFICE, beyond)) is not None
+
+
+def test_an_idle_stretch_at_the_ends_of_the_calendar_does_not_overflow():
+    edges = frozenset({date.min, date.max})
+    assert idle_stretch(Calendar("UTC", WEEKDAYS, OFFICE, edges)) is None
+
+
+def test_a_calendar_of_make_up_days_only_runs_out_after_the_last():
+    past = Calendar("Asia/Shanghai", frozenset(), OFFICE,
+                    makeup_workdays=frozenset({date(2020, 1, 4), date(2020, 1, 11)}))
+    assert idle_stretch(past) == (date(2020, 1, 12), date.max)
+    assert assured_minutes(past) == 0
+
+
+def test_assured_minutes_count_whole_weeks_less_holidays_and_daylight_saving():
+    weeks = (30 * 366 - 1) // 7
+    plain = assured_minutes(CN)
+    assert 0 < plain < weeks * 5 * 420
+    assert assured_minutes(GOLDEN_WEEK) == plain - 5 * 420  # five of the seven fall on workdays
+    sliver = Calendar("UTC", frozenset({1}), ((time(9, 0), time(9, 1)),))
+    assert assured_minutes(sliver) == 0
+    assert assured_minutes(Calendar("UTC", WEEKDAYS, ())) == 0
+
+
+small_calendars = st.builds(
+    Calendar,
+    timezone=st.sampled_from(ZONES),
+    workdays=st.frozensets(st.integers(1, 7), min_size=1, max_size=2),
+    hours=st.integers(9 * 60, 20 * 60).flatmap(lambda start: st.integers(1, 90).map(
+        lambda length: ((time(start // 60, start % 60),
+                         time((start + length) // 60, (start + length) % 60)),))),
+    holidays=st.frozensets(window_days, max_size=40),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(small_calendars, starts)
+def test_what_a_calendar_assures_is_always_reached(cal, start):
+    assert idle_stretch(cal) is None
+    assured = assured_minutes(cal)
+    due = add_minutes(start, assured, cal)
+    assert due >= start

@@ -146,9 +146,8 @@ class SlaPolicy(BaseModel):
 
 
 class StatsBucket(BaseModel):
-    """Ticket counters of one community for one day or month in its time zone (sk
-    ``DAY#YYYY-MM-DD``, ``MONTH#YYYY-MM``), or for the present state (sk ``CURRENT``).
-    pk ``STATS#{community_id}``.
+    """Ticket counters of one community for one day or month in its time zone, or for the
+    present state (keys: tickets.store).
 
     Counters are flat number attributes named ``{metric}`` and ``{metric}#{dimension}#{value}``
     (dimension: category, grid, estate), added to in the same transaction as the ticket change
@@ -164,9 +163,8 @@ class RateHit(MapAttribute[str, Any]):
 
 class RateWindow(BaseModel):
     """The recent hits of one user's action, oldest first (``at`` in epoch seconds), so that
-    one write conditional on ``version`` admits a hit or loses to a concurrent one. pk
-    ``RATE#{action}#{user_id}``, sk ``HITS`` (keys built in ``ratelimit``); expires with the table
-    TTL once its newest hit has left the window."""
+    one write conditional on ``version`` admits a hit or loses to a concurrent one (keys:
+    tickets.store); expires with the table TTL once its newest hit has left the window."""
 
     hits = ListAttribute(of=RateHit, default=list)
     version = VersionAttribute()

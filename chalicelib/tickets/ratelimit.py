@@ -13,12 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
 from chalicelib.core import observability
-from chalicelib.core.db import is_conditional_failure
 from chalicelib.core.errors import RateLimitedError
 from chalicelib.core.ids import new_id
+from chalicelib.tickets import store
 from chalicelib.tickets.models import RateHit, RateWindow
 
 ATTEMPTS = 5
@@ -62,32 +60,13 @@ def admit(hits: Iterable[Hit], limit: int, now_s: float, window_s: int, token: s
 
 # --- DynamoDB -------------------------------------------------------------------------------
 
-def _key(action: str, user_id: str) -> tuple[str, str]:
-    return f"RATE#{action}#{user_id}", "HITS"
-
-
-def _read(action: str, user_id: str) -> RateWindow:
-    try:
-        return RateWindow.get(*_key(action, user_id), consistent_read=True)
-    except DoesNotExist:
-        return RateWindow(*_key(action, user_id))
-
-
 def _hits(window: RateWindow) -> list[Hit]:
     return [Hit(str(h.token), float(h.at)) for h in window.hits or []]
 
 
 def _saved(window: RateWindow, hits: list[Hit]) -> bool:
-    """Writes ``hits`` if the item is still at the version read; False when another write came
-    first."""
     window.hits = [RateHit(token=h.token, at=h.at) for h in hits]
-    try:
-        window.save()
-    except PutError as err:
-        if is_conditional_failure(err):
-            return False
-        raise
-    return True
+    return store.save_rate_window(window)
 
 
 def consume(action: str, user_id: str, limit: int, now: datetime, window_s: int = 3600) -> str:
@@ -99,7 +78,7 @@ def consume(action: str, user_id: str, limit: int, now: datetime, window_s: int 
     """
     token, now_s = new_id(), now.timestamp()
     for _ in range(ATTEMPTS):
-        window = _read(action, user_id)
+        window = store.rate_window(action, user_id)
         hits = admit(_hits(window), limit, now_s, window_s, token, action)
         window.expires_at = datetime.fromtimestamp(hits[-1].at + window_s, tz=timezone.utc)
         if _saved(window, hits):
@@ -114,10 +93,7 @@ def release(action: str, user_id: str, token: str) -> bool:
     Raises nothing else than DynamoDB's own errors.
     """
     for _ in range(ATTEMPTS):
-        try:
-            window = RateWindow.get(*_key(action, user_id), consistent_read=True)
-        except DoesNotExist:
-            return False
+        window = store.rate_window(action, user_id)
         hits = _hits(window)
         kept = [h for h in hits if h.token != token]
         if len(kept) == len(hits):

@@ -1,6 +1,6 @@
 """Community statistics (SPEC 3.3) from counters kept up to date at each ticket change.
 
-Each change adds to its day and month buckets (the community's time zone) and to the ``CURRENT``
+Each change adds to its day and month buckets (the community's time zone) and to the ``current``
 bucket in the same transaction as the ticket write, so ``handled = resolved_by_property_in_time +
 resolved_under_supervision`` holds by construction, and a read is one Query plus one GetItem
 however many tickets there are: all-time reads take the month buckets, periods the day buckets.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.identity.caller import Caller
     from chalicelib.tickets.models import Ticket
 
-CURRENT = "CURRENT"
+CURRENT = "current"
 DIMENSIONS = ("category", "grid", "estate")
 RESPONSE_HISTOGRAM = "response_s"
 DAY_METRICS = ("created", "responded", "responded_in_time", "handled", "in_time", "supervised",
@@ -40,7 +40,7 @@ class Bump:
 
 
 def day_bucket(at: datetime, timezone: str) -> str:
-    return "DAY#" + at.astimezone(ZoneInfo(timezone)).date().isoformat()
+    return "day:" + at.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
 RESPONSE_EDGES_S = (60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400,
@@ -59,7 +59,7 @@ def response_bucket(seconds: float) -> int:
 
 
 def month_bucket(day: str) -> str:
-    return "MONTH#" + day[len("DAY#"):len("DAY#") + 7]
+    return "month:" + day[len("day:"):len("day:") + 7]
 
 
 def _prefix(ticket: Ticket) -> str:
@@ -83,7 +83,7 @@ def deltas(ticket: Ticket, bumps: Iterable[Bump]) -> dict[str, dict[str, float]]
         if bump.delta == 0:
             continue
         buckets = [bump.bucket]
-        if bump.bucket.startswith("DAY#"):
+        if bump.bucket.startswith("day:"):
             buckets.append(month_bucket(bump.bucket))
         for name in attribute_names(prefix + bump.metric, ticket):
             for bucket in buckets:
@@ -175,9 +175,9 @@ def _totals(buckets: Iterable[dict[str, float]]) -> dict[str, float]:
 
 def _bounds(first: date | None, last: date | None) -> tuple[str, str]:
     if first is None and last is None:
-        return "MONTH#", "MONTH#~"
-    return (f"DAY#{first.isoformat()}" if first else "DAY#",
-            f"DAY#{last.isoformat()}" if last else "DAY#~")
+        return "month:", "month:~"
+    return (f"day:{first.isoformat()}" if first else "day:",
+            f"day:{last.isoformat()}" if last else "day:~")
 
 
 def overdue_counts(tickets: Iterable[Ticket]) -> dict[str, float]:

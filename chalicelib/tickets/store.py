@@ -13,6 +13,7 @@ conditions and transactions.
   ``{since}#{ticket}``.
 - SlaPolicy: pk ``COMMUNITY#{id}``, sk ``SLA_POLICY``.
 - StatsBucket: pk ``STATS#{community}``, sk the bucket (``DAY#…``, ``MONTH#…``, ``CURRENT``).
+- RateWindow: pk ``RATE#{action}#{user}``, sk ``HITS``.
 
 Every change of a ticket's status or clock is conditional on the ``revision`` and status it
 read: ``commit`` raises ``StaleTicketError`` when another writer won.
@@ -25,11 +26,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from chalicelib.core.db import is_conditional_failure, sort_key, transaction
 from chalicelib.tickets import stats
-from chalicelib.tickets.models import Follower, SlaPolicy, StatsBucket, Ticket, TicketEvent
+from chalicelib.tickets.models import (
+    Follower,
+    RateWindow,
+    SlaPolicy,
+    StatsBucket,
+    Ticket,
+    TicketEvent,
+)
 
 if TYPE_CHECKING:
     from chalicelib.inbox.models import Notification
@@ -341,31 +349,63 @@ def put_policy_document(community_id: str, document: str, at: str, by: str) -> N
               document=document, updated_at=at, updated_by=by).save()
 
 
+# --- rate limits ----------------------------------------------------------------------------
+
+def rate_window(action: str, user_id: str) -> RateWindow:
+    """The hits of one user and action (``RATE#{action}#{user}`` / ``HITS``), read consistently;
+    a new, unsaved item when there is none."""
+    key = f"RATE#{action}#{user_id}", "HITS"
+    try:
+        return RateWindow.get(*key, consistent_read=True)
+    except DoesNotExist:
+        return RateWindow(*key)
+
+
+def save_rate_window(window: RateWindow) -> bool:
+    """Write the window if it is still at the version read; False when another write came
+    first."""
+    try:
+        window.save()
+    except PutError as err:
+        if is_conditional_failure(err):
+            return False
+        raise
+    return True
+
+
 # --- statistics -----------------------------------------------------------------------------
+
+def bucket_key(bucket: str) -> str:
+    """The sort key of a statistics bucket: ``day:2026-11-02`` is ``DAY#2026-11-02``,
+    ``month:2026-11`` is ``MONTH#2026-11``, ``current`` is ``CURRENT``."""
+    kind, colon, value = bucket.partition(":")
+    return f"{kind.upper()}#{value}" if colon else kind.upper()
+
 
 def _add_counters(tx: Any, ticket: Ticket, bumps: Iterable[stats.Bump]) -> None:
     for bucket, values in sorted(stats.deltas(ticket, bumps).items()):
         actions = [NumberAttribute(attr_name=n).add(v) for n, v in values.items() if v]
         if actions:
-            tx.update(StatsBucket(f"STATS#{ticket.community_id}", bucket), actions=actions)
+            tx.update(StatsBucket(f"STATS#{ticket.community_id}", bucket_key(bucket)),
+                      actions=actions)
 
 
 def stats_buckets(community_id: str, low: str, high: str) -> list[dict[str, float]]:
     """The counters of every bucket whose name sorts between ``low`` and ``high``."""
-    return [_counters(item) for item in
-            _DynamicBucket.query(f"STATS#{community_id}", _DynamicBucket.sk.between(low, high))]
+    between = _DynamicBucket.sk.between(bucket_key(low), bucket_key(high))
+    return [_counters(item) for item in _DynamicBucket.query(f"STATS#{community_id}", between)]
 
 
 def stats_bucket(community_id: str, bucket: str) -> dict[str, float]:
     try:
-        return _counters(_DynamicBucket.get(f"STATS#{community_id}", bucket))
+        return _counters(_DynamicBucket.get(f"STATS#{community_id}", bucket_key(bucket)))
     except DoesNotExist:
         return {}
 
 
 def add_to_bucket(community_id: str, bucket: str, values: Mapping[str, float]) -> None:
     """Add to counters outside a ticket change (benchmarks and repairs)."""
-    StatsBucket(f"STATS#{community_id}", bucket).update(
+    StatsBucket(f"STATS#{community_id}", bucket_key(bucket)).update(
         actions=[NumberAttribute(attr_name=n).add(v) for n, v in values.items()])
 
 

@@ -82,7 +82,7 @@ def ticket_view(seen: Seen, now: datetime | None = None) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
         "sla": sla.live(t, now or utcnow()),
-        "photos": photos.represent_all(t),
+        "photos": photos.represent_all(t, now),
         "followers": int(t.followers or 0),
         "latest_public_note": t.latest_public_note,
         "rating": int(t.rating) if t.rating is not None else None,

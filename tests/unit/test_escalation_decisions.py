@@ -61,7 +61,7 @@ def test_resolution_counts_once_in_exactly_one_of_the_two_outcomes():
                                        (0, True, "supervised")):
         bumps = stats.on_resolve(ticket(escalation_level=level), T0, "Asia/Shanghai",
                                  supervised)
-        day = [b for b in bumps if b.bucket.startswith("DAY#")]
+        day = [b for b in bumps if b.bucket.startswith("day:")]
         assert {(b.metric, b.delta) for b in day} == {("handled", 1), (outcome, 1)}
 
 
@@ -70,24 +70,24 @@ def test_reopen_posts_its_reversal_on_the_day_of_the_reopen():
     for t, outcome in ((ticket(escalation_level=1), "supervised"),
                        (ticket(supervised=True), "supervised"), (ticket(), "in_time")):
         undone = stats.on_reopen(t, reopened, "Asia/Shanghai")
-        assert {(b.metric, b.delta, b.bucket) for b in undone if b.bucket.startswith("DAY#")} == {
-            ("handled", -1, "DAY#2026-11-05"), (outcome, -1, "DAY#2026-11-05"),
-            ("reopened", 1, "DAY#2026-11-05")}
+        assert {(b.metric, b.delta, b.bucket) for b in undone if b.bucket.startswith("day:")} == {
+            ("handled", -1, "day:2026-11-05"), (outcome, -1, "day:2026-11-05"),
+            ("reopened", 1, "day:2026-11-05")}
 
 
 def test_day_buckets_follow_the_community_time_zone():
     late_evening_utc = datetime(2026, 11, 2, 17, 30, tzinfo=timezone.utc)
-    assert stats.day_bucket(late_evening_utc, "Asia/Shanghai") == "DAY#2026-11-03"
-    assert stats.day_bucket(late_evening_utc, "UTC") == "DAY#2026-11-02"
+    assert stats.day_bucket(late_evening_utc, "Asia/Shanghai") == "day:2026-11-03"
+    assert stats.day_bucket(late_evening_utc, "UTC") == "day:2026-11-02"
 
 
 def test_deltas_count_each_day_in_its_month_and_every_dimension():
     out = stats.deltas(ticket(), stats.on_create(ticket(), T0, "Asia/Shanghai"))
-    assert out["DAY#2026-11-02"] == out["MONTH#2026-11"] == {
+    assert out["day:2026-11-02"] == out["month:2026-11"] == {
         "created": 1, "created#category#noise": 1, "created#grid#g1": 1, "created#estate#e1": 1}
-    assert out["CURRENT"]["open"] == 1
+    assert out["current"]["open"] == 1
     device = stats.deltas(ticket(source="device"), stats.on_create(ticket(), T0, "UTC"))
-    assert "device_created" in device["DAY#2026-11-02"]
+    assert "device_created" in device["day:2026-11-02"]
 
 
 @given(st.lists(st.floats(min_value=0, max_value=30 * 86400), min_size=1, max_size=60))

@@ -27,15 +27,17 @@ typecheck: $(STAMP)
 	$(BIN)/mypy chalicelib app.py infra bench
 
 test: lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests
+	$(BIN)/python -m pytest -n 2 --dist worksteal tests
 
 unit integration e2e infra: $(STAMP)
 	$(BIN)/python -m pytest tests/$@
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.requests_per_route
 	$(BIN)/python -m bench.stats_cost
 	$(BIN)/python -m bench.sweep_cost
+	$(BIN)/python -m bench.photo_pipeline
 
 clean:
 	rm -rf $(VENV) chalice.out cdk.out infra/cdk.out .chalice/deployments

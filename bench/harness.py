@@ -28,13 +28,14 @@ def embedded_aws() -> Iterator[Any]:
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
         del os.environ[name]
     os.environ.update(BENCH_ENV)
-    from chalicelib.core import clients, config
+    from chalicelib.core import cache, clients, config
     from chalicelib.core.db import reset_connections
 
     with mock_aws():
         config.reset()
         clients.reset()
         reset_connections()
+        cache.reset()
         from infra.local import provision
 
         provision.create_tables(boto3.client("dynamodb"), config.get_settings())
@@ -74,3 +75,65 @@ class DynamoMeter:
             yield self
         finally:
             BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+LOOPBACK = "127.0.0.1"
+STATE_MACHINE = "fanglin-bench-escalation"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+class ServedAws:
+    """moto's server on a loopback port with the demo stack provisioned and seeded: the Cognito
+    pool and users, the tables, buckets, the escalation state machine and the demo directory.
+    ``environment`` is what the app needs to reach it (this process has it applied)."""
+
+    def __init__(self, url: str, pool: Any, environment: dict[str, str]) -> None:
+        self.url = url
+        self.pool = pool
+        self.environment = environment
+
+    def token(self, username: str) -> str:
+        from infra.local import provision
+        from infra.local.demo import DEMO_PASSWORD
+
+        return provision.login(boto3.client("cognito-idp"), self.pool, username, DEMO_PASSWORD)
+
+
+@contextmanager
+def served_aws() -> Iterator[ServedAws]:
+    from moto.server import ThreadedMotoServer
+
+    from chalicelib.core.config import get_settings
+    from infra.local import provision, seed, stack
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
+    stack.quiet_request_logs()
+    server.start()
+    try:
+        url = f"http://{LOOPBACK}:{port}"
+        aws = stack.aws_environment(stack.StackConfig(aws_port=port))
+        stack.apply_environment(aws)
+        pool = provision.create_user_pool(boto3.client("cognito-idp"), stack.REGION, url)
+        role = provision.create_service_role(boto3.client("iam"), STATE_MACHINE,
+                                             ["states.amazonaws.com", "lambda.amazonaws.com"])
+        task = provision.create_function(boto3.client("lambda"), STATE_MACHINE, "app.task", role)
+        machine = provision.create_escalation_workflow(boto3.client("stepfunctions"),
+                                                       STATE_MACHINE, task, role)
+        app = stack.app_environment(pool, machine)
+        stack.apply_environment(app)
+        settings = get_settings()
+        provision.create_tables(boto3.client("dynamodb"), settings)
+        provision.create_buckets(boto3.client("s3"), settings)
+        seed.seed_users(boto3.client("cognito-idp"), pool)
+        seed.seed_directory()
+        yield ServedAws(url, pool, {**aws, **app})
+    finally:
+        server.stop()

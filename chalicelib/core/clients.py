@@ -1,15 +1,34 @@
-"""AWS clients created on first use, once per container."""
+"""AWS clients created on first use, once per container, all from one botocore session (which
+PynamoDB shares, see ``db``): its loader reads each service model once."""
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
 from chalicelib.core.config import get_settings
 
+creating = threading.RLock()
+"""Held while a client is created: a botocore session is not thread-safe (clients are)."""
+
 
 @cache
-def client(service: str) -> Any:
+def botocore_session() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
+def _session() -> Any:
     import boto3
+
+    return boto3.session.Session(botocore_session=botocore_session(),
+                                 region_name=get_settings().region)
+
+
+@cache
+def _client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(
@@ -17,7 +36,12 @@ def client(service: str) -> Any:
         retries={"mode": "standard", "max_attempts": 3},
         signature_version="s3v4" if service == "s3" else None,
     )
-    return boto3.session.Session().client(service, config=config)
+    return _session().client(service, config=config)
+
+
+def client(service: str) -> Any:
+    with creating:
+        return _client(service)
 
 
 def s3() -> Any:
@@ -29,5 +53,8 @@ def dynamodb() -> Any:
 
 
 def reset() -> None:
-    """Drop cached clients (tests and the local stack change endpoints)."""
-    client.cache_clear()
+    """Drop cached clients and the session (tests and the local stack change endpoints)."""
+    with creating:
+        _client.cache_clear()
+        _session.cache_clear()
+        botocore_session.cache_clear()

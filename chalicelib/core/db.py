@@ -1,7 +1,9 @@
 """The single Fanglin table: every entity is a PynamoDB model keyed by ``pk``/``sk``.
 
 Six overloaded global secondary indexes (``gsi1``..``gsi6``) serve the list access patterns;
-each model documents which index it populates and with what keys.
+each model documents which index it populates and with what keys. Every model and transaction
+sends through one DynamoDB client per container, made by PynamoDB (with its own client settings)
+from the session of ``clients`` (PynamoDB would otherwise make a session and a client per model).
 """
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.core import clients
 from chalicelib.core.config import get_settings
 
 GSI_NAMES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5", "gsi6")
@@ -24,12 +28,33 @@ class _TableFromSettings(type):
         return get_settings().table_name
 
 
+class _ContainerSession(Connection):
+    @property
+    def session(self) -> Any:
+        return clients.botocore_session()
+
+
+class _ContainerClient(Connection):
+    @property
+    def client(self) -> Any:  # type: ignore[override]
+        return dynamodb_client()
+
+
 class BaseModel(Model):
     class Meta(metaclass=_TableFromSettings):
         pass
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> Any:
+        table = super()._get_connection()
+        if not isinstance(table.connection, _ContainerClient):
+            shared = _ContainerClient(region=get_settings().region)
+            shared.add_meta_table(table.get_meta_table())
+            table.connection = shared
+        return table
 
 
 def gsi(name: str) -> Any:
@@ -88,9 +113,13 @@ IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
 
 @lru_cache(maxsize=1)
 def _connection() -> Any:
-    from pynamodb.connection import Connection
+    return _ContainerSession(region=get_settings().region)
 
-    return Connection(region=get_settings().region)
+
+def dynamodb_client() -> Any:
+    """The botocore DynamoDB client every model and transaction of this container uses."""
+    with clients.creating:
+        return _connection().client
 
 
 def transaction() -> Any:

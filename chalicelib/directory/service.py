@@ -7,10 +7,11 @@ directory only: a token's community claim grants nothing by itself (SPEC 2).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from chalicelib.core.cache import ttl_cache
 from chalicelib.core.errors import InvalidInputError, NotFoundError
 from chalicelib.core.timeutil import iso, utcnow
 from chalicelib.directory import geo, store
@@ -47,6 +48,9 @@ DEVICE_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("abnormal_movement", "异常行为", "Abnormal movement"),
 )
 NEAR_ESTATE_M = 500
+DIRECTORY_TTL_S = 60
+"""How long a container serves a community, company, estate, building or unit it read (only
+buildings and units ever change; what does not exist is never kept)."""
 T = TypeVar("T")
 
 
@@ -181,9 +185,17 @@ def load_scope(caller: Caller) -> Scope:
 
 # --- reading --------------------------------------------------------------------------------
 
+def _cached(key: tuple[str, ...], load: Callable[[], T | None]) -> T | None:
+    return ttl_cache("directory", DIRECTORY_TTL_S).get(key, load, keep=lambda v: v is not None)
+
+
+def _changed(*keys: tuple[str, ...]) -> None:
+    ttl_cache("directory", DIRECTORY_TTL_S).forget(*keys)
+
+
 def get_community(community_id: str) -> Community:
     """Raises NotFoundError."""
-    found = store.community(community_id)
+    found = _cached(("community", community_id), lambda: store.community(community_id))
     if found is None:
         raise NotFoundError(f"community {community_id} not found")
     return found
@@ -191,7 +203,7 @@ def get_community(community_id: str) -> Community:
 
 def get_estate(estate_id: str) -> Estate:
     """Raises NotFoundError."""
-    found = store.estate(estate_id)
+    found = _cached(("estate", estate_id), lambda: store.estate(estate_id))
     if found is None:
         raise NotFoundError(f"estate {estate_id} not found")
     return found
@@ -199,18 +211,19 @@ def get_estate(estate_id: str) -> Estate:
 
 def get_company(company_id: str) -> Company:
     """Raises NotFoundError."""
-    found = store.company(company_id)
+    found = _cached(("company", company_id), lambda: store.company(company_id))
     if found is None:
         raise NotFoundError(f"company {company_id} not found")
     return found
 
 
 def find_building(estate_id: str, building_id: str) -> Building | None:
-    return store.building(estate_id, building_id)
+    return _cached(("building", estate_id, building_id),
+                   lambda: store.building(estate_id, building_id))
 
 
 def find_unit(estate_id: str, unit_id: str) -> Unit | None:
-    return store.unit(estate_id, unit_id)
+    return _cached(("unit", estate_id, unit_id), lambda: store.unit(estate_id, unit_id))
 
 
 def categories(community: Community) -> list[dict[str, str]]:
@@ -451,7 +464,10 @@ def add_buildings(caller: Caller, estate_id: str, batch: docs.BuildingBatch) -> 
             location=_location(b.location) or (old.location if old else None),
             created_at=old.created_at if old else now,
         ))
-    store.save_buildings(items)
+    try:
+        store.save_buildings(items)
+    finally:
+        _changed(*(("building", estate_id, b.building_id) for b in items))
     return items
 
 
@@ -486,7 +502,10 @@ def _replace_unit(estate: Estate, index: int, doc: docs.NewUnit, old: Unit | Non
                                     estate_id=estate.estate_id, building=doc.building,
                                     relation=relation)
                for user, relation in people.items()]
-    store.replace_unit(unit, old, members, gone)
+    try:
+        store.replace_unit(unit, old, members, gone)
+    finally:
+        _changed(("unit", estate.estate_id, doc.unit_id))
     return unit
 
 
@@ -511,6 +530,9 @@ def create_grid(caller: Caller, community_id: str, doc: docs.NewGrid) -> GridWit
         raise InvalidInputError("unknown buildings", foreign)
     grid = store.new_grid(grid_id=doc.grid_id, community_id=community_id, name=doc.name,
                           workers=doc.workers, created_at=_now())
-    store.create_grid(grid, _staff(doc.workers, "grid", doc.grid_id, community_id=community_id),
-                      keys)
+    try:
+        store.create_grid(grid, _staff(doc.workers, "grid", doc.grid_id,
+                                       community_id=community_id), keys)
+    finally:
+        _changed(*(("building", estate, building) for estate, building in keys))
     return GridWithBuildings(grid, tuple(keys))

@@ -532,12 +532,13 @@ def submit(caller: Caller, content_type: str | None, raw: bytes,
         raise InvalidInputError(f"unknown service_code {doc.service_code}",
                                 [{"field": "service_code", "message": "unknown service"}])
     place = locate(caller, doc)
+    lookup = Lookup()
     with _open311_fields():
         created = reporting.create_ticket(caller, to_new_ticket(doc, place),
                                           idempotency_key=idempotency_key,
-                                          lambda_context=lambda_context)
+                                          lambda_context=lambda_context, policy_of=lookup.policy)
     ticket = created.seen.ticket
-    notice = policy_promise(sla.get_policy(ticket.community_id), ticket.category)
+    notice = policy_promise(lookup.policy(ticket.community_id), ticket.category)
     return [{"service_request_id": ticket.ticket_id, "service_notice": notice,
              "account_id": None}]
 

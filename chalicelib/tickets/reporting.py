@@ -25,22 +25,28 @@ from chalicelib.tickets.visibility import Relation, viewer
 if TYPE_CHECKING:
     from chalicelib.directory.models import Estate
     from chalicelib.tickets import schemas as docs
+    from chalicelib.tickets.sla_policy import SlaPolicyDoc
+
+    PolicyOf = Callable[[str], SlaPolicyDoc]
 
 QUOTA = "tickets"
 
 
 def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | None = None,
-                  now: datetime | None = None, lambda_context: Any = None) -> Created:
+                  now: datetime | None = None, lambda_context: Any = None,
+                  policy_of: PolicyOf | None = None) -> Created:
     """Report a problem: the ticket plus one presigned upload slot per announced photo.
 
-    With an ``idempotency_key`` a retry returns the first result.
+    With an ``idempotency_key`` a retry returns the first result. ``policy_of`` gives a
+    community's SLA policy (default ``sla.get_policy``).
     Raises ForbiddenError, InvalidInputError, RateLimitedError, ConflictError (same key still in
     progress), UnprocessableError (same key, different body).
     """
     caller.require(*REPORTER_ROLES)
     now = now or utcnow()
+    policy_of = policy_of or sla.get_policy
     if not idempotency_key:
-        return _create(caller, doc, now)
+        return _create(caller, doc, now, policy_of)
     if len(idempotency_key) > 128:
         raise InvalidInputError("Idempotency-Key is longer than 128 characters")
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -55,7 +61,8 @@ def create_ticket(caller: Caller, doc: docs.NewTicket, idempotency_key: str | No
         config.register_lambda_context(lambda_context)
     made: list[Created] = []
     try:
-        first = create(request=request, caller=caller, doc=doc, now=now, made=made)
+        first = create(request=request, caller=caller, doc=doc, now=now, made=made,
+                       policy_of=policy_of)
     except IdempotencyValidationError as err:
         raise UnprocessableError("Idempotency-Key was used with a different request") from err
     except IdempotencyAlreadyInProgressError as err:
@@ -87,15 +94,15 @@ def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], Any]:
 
     @idempotent_function(data_keyword_argument="request", persistence_store=layer, config=config)
     def create(request: dict[str, Any], caller: Caller, doc: docs.NewTicket,
-               now: datetime, made: list[Created]) -> dict[str, Any]:
-        created = _create(caller, doc, now)
+               now: datetime, made: list[Created], policy_of: PolicyOf) -> dict[str, Any]:
+        created = _create(caller, doc, now, policy_of)
         made.append(created)
         return {"ticket_id": created.seen.ticket.ticket_id, "uploads": created.uploads}
 
     return create, config
 
 
-def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> Created:
+def _create(caller: Caller, doc: docs.NewTicket, now: datetime, policy_of: PolicyOf) -> Created:
     v = viewer(caller)
     estate, grid_id = validate_location(v.scope, doc)
     community = directory.get_community(estate.community_id)
@@ -104,8 +111,7 @@ def _create(caller: Caller, doc: docs.NewTicket, now: datetime) -> Created:
                                 [{"field": "category", "message": "unknown category"}])
     ticket_id = new_id("tk_")
     created = iso(now)
-    clock = sla.plan(sla.get_policy(community.community_id), doc.category, 0, "respond", now,
-                     now)
+    clock = sla.plan(policy_of(community.community_id), doc.category, 0, "respond", now, now)
     photo_ids = [new_id("ph_") for _ in range(doc.photos)]
     ticket = store.new_ticket(
         ticket_id=ticket_id, community_id=estate.community_id, estate_id=estate.estate_id,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from chalicelib.core.cache import ttl_cache
 from chalicelib.core.errors import NotFoundError
 from chalicelib.core.timeutil import iso, parse_iso
 from chalicelib.tickets import store
@@ -25,6 +26,9 @@ AUTO_CLOSE = "close"
 AUTO_CLOSE_AFTER = timedelta(days=7)
 RESPONSIBLE = ("property", "community", "street")
 LAST_LEVEL = 2
+POLICY_TTL_S = 30
+"""How long a container keeps a community's policy document (or its absence) after reading it:
+a new policy reaches new tickets in other containers at most this late."""
 
 
 # --- policy ---------------------------------------------------------------------------------
@@ -33,7 +37,8 @@ def get_policy(community_id: str) -> SlaPolicyDoc:
     """The community's policy, or the SPEC default when none was set."""
     from chalicelib.tickets.sla_policy import SlaPolicyDoc, default_policy
 
-    stored = store.policy_document(community_id)
+    stored = ttl_cache("sla_policy", POLICY_TTL_S).get(
+        community_id, lambda: store.policy_document(community_id))
     return default_policy() if stored is None else SlaPolicyDoc.model_validate_json(stored)
 
 
@@ -56,7 +61,10 @@ def put_policy(caller: Caller, community_id: str, doc: SlaPolicyDoc,
     _, scope = directory.visible_community(caller, community_id)
     if not caller.is_admin and not scope.staffs_community(community_id):
         raise NotFoundError(f"community {community_id} not found")
-    store.put_policy_document(community_id, doc.model_dump_json(), iso(now), caller.user_id)
+    try:
+        store.put_policy_document(community_id, doc.model_dump_json(), iso(now), caller.user_id)
+    finally:
+        ttl_cache("sla_policy", POLICY_TTL_S).forget(community_id)
     return doc
 
 

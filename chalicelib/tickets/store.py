@@ -226,8 +226,9 @@ def new_event(ticket_id: str, at: str, event_id: str, **values: Any) -> TicketEv
     return event
 
 
-def timeline(ticket_id: str) -> list[TicketEvent]:
-    return list(TicketEvent.query(f"TICKET#{ticket_id}", TicketEvent.sk.startswith("EVENT#")))
+def timeline(ticket_id: str, consistent: bool = False) -> list[TicketEvent]:
+    return list(TicketEvent.query(f"TICKET#{ticket_id}", TicketEvent.sk.startswith("EVENT#"),
+                                  consistent_read=consistent))
 
 
 def acts_of(user_id: str) -> Iterator[TicketEvent]:

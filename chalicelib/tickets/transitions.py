@@ -272,7 +272,7 @@ def _transition(v: Viewer, ticket_id: str, action: str, doc: Any, now: datetime)
     _after(committed, change, now)
     if original is not None:
         _join_followers(committed, original, now)
-    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id))
+    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id, consistent=True))
 
 
 def _after(ticket: Ticket, change: Change, now: datetime) -> None:
@@ -346,4 +346,4 @@ def _comment(v: Viewer, ticket_id: str, doc: docs.NewComment, now: datetime) -> 
         committed = store.append(t, sets, event)
     else:
         committed = _commit(t, sets, change.removes, event, change.bumps, "comment on")
-    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id))
+    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id, consistent=True))

@@ -132,7 +132,7 @@ def apply_environment(values: Mapping[str, str]) -> None:
     time.tzset()
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    from chalicelib.core import clients, config
+    from chalicelib.core import cache, clients, config
     from chalicelib.core import db as base
     from chalicelib.identity import tokens as auth
 
@@ -140,6 +140,7 @@ def apply_environment(values: Mapping[str, str]) -> None:
     clients.reset()
     auth.reset()
     base.reset_connections()
+    cache.reset()
 
 
 def quiet_request_logs() -> None:

@@ -24,8 +24,9 @@ def export(caller: Caller) -> dict[str, Any]:
                    "relation": h.relation} for h in scope.homes],
         **personal.export_of(caller.user_id),
         "inbox": inbox_views.page_view(notifications)["items"],
-        "reads_of_my_data": [{"at": e.at, "reader_id": e.reader_id, "what": e.what,
-                              "ref_id": e.ref_id} for e in audit.about(caller.user_id)],
+        "reads_of_my_data": [{"at": e.at, "reader_roles": e.reader_roles.split(","),
+                              "what": e.what, "ref_id": e.ref_id}
+                             for e in audit.about(caller.user_id)],
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.tickets import store
-from chalicelib.tickets.views import Seen, event_view, ticket_view
+from chalicelib.tickets.views import Seen, ticket_view
 from chalicelib.tickets.visibility import Relation
 
 AS_REPORTER = Relation(reporter=True)
@@ -16,30 +16,24 @@ def export_of(user_id: str) -> dict[str, Any]:
     return {
         "tickets_reported": [ticket_view(Seen(t, AS_REPORTER, user_id)) for t in reported],
         "timeline_entries": [
-            {"ticket_id": e.ticket_id, **event_view(e, Seen(_stub(e.ticket_id), AS_REPORTER,
-                                                            user_id))}
+            {"ticket_id": e.ticket_id, "at": e.at, "action": e.action, "note": e.note,
+             "public": bool(e.public), "role": e.actor_role}
             for e in store.acts_of(user_id)],
         "following": [{"ticket_id": f.ticket_id, "since": f.since}
                       for f in store.followed_by(user_id)],
     }
 
 
-def _stub(ticket_id: str) -> Any:
-    from chalicelib.tickets.models import Ticket
-
-    return Ticket(ticket_id=ticket_id, reporter_id=None, source="resident")
-
-
 def erase(user_id: str) -> dict[str, int]:
-    """Detach a person from everything they did on tickets. Returns counts."""
+    """Detach a person from what they did on tickets as a resident. Acts in a staff capacity
+    stay attributed: they are the office's record, not the person's private data. Safe to run
+    twice or at once: each step is conditional. Returns counts."""
     tickets = list(store.reported_by(user_id))
     for t in tickets:
         store.detach_reporter(t)
-    acts = list(store.acts_of(user_id))
+    acts = [e for e in store.acts_of(user_id) if e.actor_role == "resident"]
     for e in acts:
         store.forget_actor(e)
-    follows = store.followed_by(user_id)
-    for f in follows:
-        store.unfollow(f)
+    follows = [f for f in store.followed_by(user_id) if store.unfollow(f)]
     return {"tickets_anonymised": len(tickets), "timeline_entries_detached": len(acts),
             "follows_removed": len(follows)}

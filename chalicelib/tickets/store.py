@@ -238,8 +238,13 @@ def acts_of(user_id: str) -> Iterator[TicketEvent]:
 
 def forget_actor(event: TicketEvent) -> None:
     """Detach a person from one of their timeline entries (the entry and its note stay)."""
-    event.update(actions=[TicketEvent.actor_id.remove(), TicketEvent.actor_name.remove(),
-                          TicketEvent.gsi1pk.remove(), TicketEvent.gsi1sk.remove()])
+    try:
+        event.update(actions=[TicketEvent.actor_id.remove(), TicketEvent.actor_name.remove(),
+                              TicketEvent.gsi1pk.remove(), TicketEvent.gsi1sk.remove()],
+                     condition=TicketEvent.pk.exists())
+    except UpdateError as err:
+        if not is_conditional_failure(err):
+            raise
 
 
 # --- followers ------------------------------------------------------------------------------
@@ -274,11 +279,19 @@ def followed_by(user_id: str) -> list[Follower]:
     return list(Follower.by_user.query(f"FOLLOWS#{user_id}"))
 
 
-def unfollow(follower: Follower) -> None:
-    with transaction() as tx:
-        tx.delete(follower)
-        tx.update(Ticket(*ticket_key(follower.ticket_id)), actions=[Ticket.followers.add(-1)],
-                  condition=Ticket.pk.exists())
+def unfollow(follower: Follower) -> bool:
+    """Remove a follower with the ticket's counter; False when already gone (a concurrent
+    removal won)."""
+    try:
+        with transaction() as tx:
+            tx.delete(follower, condition=Follower.pk.exists())
+            tx.update(Ticket(*ticket_key(follower.ticket_id)),
+                      actions=[Ticket.followers.add(-1)], condition=Ticket.pk.exists())
+    except TransactWriteError as err:
+        if is_conditional_failure(err):
+            return False
+        raise
+    return True
 
 
 def reported_by(user_id: str) -> Iterator[Ticket]:

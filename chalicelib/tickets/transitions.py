@@ -204,10 +204,6 @@ def next_status(action: str, t: Ticket, rel: Relation) -> str:
     return lifecycle.next_status(action, t.status)
 
 
-def staff_capacity(caller: Caller, rel: Relation) -> str:
-    return rel.staff_role or "resident"
-
-
 def _event(t: Ticket, now: datetime, caller: Caller, role: str, action: str,
            note: str | None, public: bool, to_status: str | None) -> TicketEvent:
     return store.new_event(t.ticket_id, iso(now), new_id("ev_"), actor_id=caller.user_id,
@@ -266,13 +262,13 @@ def _transition(v: Viewer, ticket_id: str, action: str, doc: Any, now: datetime)
     sets = {"status": to, "updated_at": iso(now), **change.sets}
     if change.note and change.staff_note:
         sets["latest_public_note"] = change.note
-    role = staff_capacity(v.caller, rel) if action in lifecycle.STAFF_ACTIONS else "resident"
+    role = (rel.staff_role or "resident") if action in lifecycle.STAFF_ACTIONS else "resident"
     event = _event(t, now, v.caller, role, action, change.note, True, to)
     committed = _commit(t, sets, change.removes, event, change.bumps, action)
     _after(committed, change, now)
     if original is not None:
         _join_followers(committed, original, now)
-    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id, consistent=True))
+    return _answer(v, committed, rel)
 
 
 def _after(ticket: Ticket, change: Change, now: datetime) -> None:
@@ -346,4 +342,14 @@ def _comment(v: Viewer, ticket_id: str, doc: docs.NewComment, now: datetime) -> 
         committed = store.append(t, sets, event)
     else:
         committed = _commit(t, sets, change.removes, event, change.bumps, "comment on")
-    return Detail(committed, rel, v.caller.user_id, store.timeline(ticket_id, consistent=True))
+    return _answer(v, committed, rel)
+
+
+def _answer(v: Viewer, committed: Ticket, rel: Relation) -> Detail:
+    """The committed ticket with its timeline, as the actor sees it (their sight audited)."""
+    from chalicelib.tickets.reading import record_sight
+
+    detail = Detail(committed, rel, v.caller.user_id,
+                    store.timeline(committed.ticket_id, consistent=True))
+    record_sight(v.caller, [detail])
+    return detail

@@ -123,7 +123,9 @@ def test_export_then_erasure(api: Api, tickets: dict[str, str]) -> None:
     export = api.get("/me/export", "lin").json
     assert {t["ticket_id"] for t in export["tickets_reported"]} == set(tickets.values())
     assert export["profile"]["user_id"] == "lin"
-    assert any(r["reader_id"] == "wuye" for r in export["reads_of_my_data"])
+    reads = export["reads_of_my_data"]
+    assert any(r["reader_roles"] == ["property"] for r in reads)
+    assert "wuye" not in json.dumps(reads), "a resident sees who read by role, not by name"
     erased = api.call("DELETE", "/me", "lin")
     assert erased.status_code == 200 and erased.json["tickets_anonymised"] == 2
     body = api.get(f"/tickets/{tickets['ordinary']}", "wuye").json
@@ -132,6 +134,8 @@ def test_export_then_erasure(api: Api, tickets: dict[str, str]) -> None:
     assert api.get("/me/export", "lin").json["tickets_reported"] == []
     comment = api.get("/me/export", "huang").json["timeline_entries"]
     assert [e["note"] for e in comment] == ["我也遇到"]
+    again = api.call("DELETE", "/me", "lin")
+    assert again.status_code == 200 and again.json["tickets_anonymised"] == 0
 
 
 def test_a_duplicate_merged_into_a_private_ticket_tells_its_followers_nothing(api: Api) -> None:
@@ -146,3 +150,16 @@ def test_a_duplicate_merged_into_a_private_ticket_tells_its_followers_nothing(ap
     assert all(n["ticket_id"] != private for n in inbox)
     assert "户内水管" not in json.dumps(inbox, ensure_ascii=False)
     assert api.get(f"/tickets/{private}", "huang").status_code == 404
+
+
+def test_acting_staff_are_audited_and_stay_attributed_after_erasure(
+        api: Api, tickets: dict[str, str]) -> None:
+    assert api.post(f"/tickets/{tickets['ordinary']}/acknowledge", "wuye", {"note": "收到"}
+                    ).status_code == 200
+    day = datetime.now(timezone.utc).date().isoformat()
+    reads = api.get(f"/audit?date={day}", "admin").json["items"]
+    assert ("wuye", tickets["ordinary"]) in {(i["reader_id"], i["ref_id"]) for i in reads}
+    assert api.call("DELETE", "/me", "wuye").status_code == 200
+    timeline = api.get(f"/tickets/{tickets['ordinary']}", "chen").json["timeline"]
+    [ack] = [e for e in timeline if e["action"] == "acknowledge"]
+    assert ack["actor"]["user_id"] == "wuye"

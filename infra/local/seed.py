@@ -43,3 +43,16 @@ def seed_directory(data: dict[str, Any] = DEMO) -> None:
     for grid in data["grids"]:
         fields = {k: v for k, v in grid.items() if k != "community_id"}
         directory.create_grid(admin, grid["community_id"], docs.NewGrid.model_validate(fields))
+
+
+def seed_content() -> None:
+    """What each context shows in the demo once the directory exists (notices, guides,
+    activities, points, tasks, polls, devices): one ``seed_<context>.seed()`` per context."""
+    import importlib
+    import pkgutil
+
+    import infra.local as local
+
+    for module in sorted(m.name for m in pkgutil.iter_modules(local.__path__)
+                         if m.name.startswith("seed_")):
+        importlib.import_module(f"infra.local.{module}").seed()

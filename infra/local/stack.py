@@ -223,6 +223,7 @@ class LocalStack:
         self._photo_queue = provision.create_photo_queue(sqs, s3, settings)
         seed.seed_users(cognito, pool)
         seed.seed_directory()
+        seed.seed_content()
         return pool
 
     def _create_workflow(self) -> str:

@@ -4,9 +4,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 API_PORT ?= 8000
 AWS_PORT ?= 5000
+MQTT_PORT ?= 1883
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test lint typecheck unit integration e2e infra token bench clean
+.PHONY: run test lint typecheck unit integration e2e infra token device bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	API_PORT=$(API_PORT) AWS_PORT=$(AWS_PORT) $(BIN)/python -m infra.local
+	API_PORT=$(API_PORT) AWS_PORT=$(AWS_PORT) MQTT_PORT=$(MQTT_PORT) $(BIN)/python -m infra.local
 
 token: $(STAMP)
 	@AWS_PORT=$(AWS_PORT) $(BIN)/python -m infra.local.token $(USER)
+
+device: $(STAMP)
+	@AWS_PORT=$(AWS_PORT) MQTT_PORT=$(MQTT_PORT) $(BIN)/python -m infra.local.devices $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.stats_cost
 	$(BIN)/python -m bench.sweep_cost
 	$(BIN)/python -m bench.photo_pipeline
+	$(BIN)/python -m bench.device_ingest
 
 clean:
 	rm -rf $(VENV) chalice.out cdk.out infra/cdk.out .chalice/deployments

@@ -13,6 +13,7 @@ TEST_ENV = {
     "IDEMPOTENCY_TABLE": "fanglin-test-idempotency",
     "UPLOAD_BUCKET": "fanglin-test-uploads",
     "MEDIA_BUCKET": "fanglin-test-media",
+    "EVIDENCE_BUCKET": "fanglin-test-evidence",
     "ESCALATION_STATE_MACHINE_ARN":
         "arn:aws:states:us-east-1:123456789012:stateMachine:fanglin-test-escalation",
     "AUTH_ISSUER": "https://issuer.fanglin.test/pool",

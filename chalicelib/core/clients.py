@@ -52,9 +52,27 @@ def dynamodb() -> Any:
     return client("dynamodb")
 
 
+@cache
+def _iot_data() -> Any:
+    from botocore.config import Config
+
+    settings = get_settings()
+    config = Config(region_name=settings.region, retries={"mode": "standard", "max_attempts": 3})
+    endpoint = {"endpoint_url": settings.iot_data_endpoint} if settings.iot_data_endpoint else {}
+    return _session().client("iot-data", config=config, **endpoint)
+
+
+def iot_data() -> Any:
+    """The IoT data-plane client: ``IOT_DATA_ENDPOINT`` when set (the account's ATS endpoint),
+    else boto3's own resolution (``AWS_ENDPOINT_URL`` locally)."""
+    with creating:
+        return _iot_data()
+
+
 def reset() -> None:
     """Drop cached clients and the session (tests and the local stack change endpoints)."""
     with creating:
+        _iot_data.cache_clear()
         _client.cache_clear()
         _session.cache_clear()
         botocore_session.cache_clear()

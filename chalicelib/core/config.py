@@ -36,6 +36,8 @@ class Settings:
     upload_max_bytes: int = 10 * 1024 * 1024
     direct_upload_max_bytes: int = 5 * 1024 * 1024
     user_pool_id: str | None = None
+    evidence_bucket: str = ""
+    iot_data_endpoint: str | None = None
 
 
 REQUIRED = (
@@ -43,6 +45,7 @@ REQUIRED = (
     "IDEMPOTENCY_TABLE",
     "UPLOAD_BUCKET",
     "MEDIA_BUCKET",
+    "EVIDENCE_BUCKET",
     "ESCALATION_STATE_MACHINE_ARN",
     "AUTH_ISSUER",
     "AUTH_AUDIENCE",
@@ -94,6 +97,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tickets_per_hour=_int(env, "TICKETS_PER_HOUR", 20),
         url_ttl_s=_int(env, "URL_TTL_S", 600),
         user_pool_id=env.get("USER_POOL_ID") or None,
+        evidence_bucket=env["EVIDENCE_BUCKET"],
+        iot_data_endpoint=env.get("IOT_DATA_ENDPOINT") or None,
     )
 
 

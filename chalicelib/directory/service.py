@@ -226,6 +226,23 @@ def find_unit(estate_id: str, unit_id: str) -> Unit | None:
     return _cached(("unit", estate_id, unit_id), lambda: store.unit(estate_id, unit_id))
 
 
+@dataclass(frozen=True)
+class UnitRegister:
+    """An estate's units as the registry holds them now, with the grid of each building."""
+
+    estate: Estate
+    units: list[Unit]
+    grid_of_building: dict[str, str | None]
+
+
+def unit_register(estate_id: str) -> UnitRegister:
+    """Every unit of the estate, read consistently (never from the cache), and the grid of
+    each of its buildings: what a poll's roll is frozen from. Raises NotFoundError."""
+    estate = get_estate(estate_id)
+    return UnitRegister(estate, list(store.units_of_estate(estate_id)),
+                        {b.building_id: b.grid_id for b in store.buildings_of_estate(estate_id)})
+
+
 def categories(community: Community) -> list[dict[str, str]]:
     """The default categories, those the community defines replacing any of the same code."""
     own = [{"code": c.code, "zh": c.zh, "en": c.en} for c in community.categories]

@@ -211,6 +211,14 @@ def buildings_of_estate(estate_id: str) -> Iterator[Building]:
     return _query(Building, f"ESTATE#{estate_id}", Building.sk.startswith("BUILDING#"))
 
 
+def units_of_estate(estate_id: str) -> Iterator[Unit]:
+    """Every unit of an estate, read consistently (a poll's roll is frozen from them)."""
+    partition = f"ESTATE#{estate_id}"
+    if not key_fits(partition):
+        return iter(())
+    return Unit.query(partition, Unit.sk.startswith("UNIT#"), consistent_read=True)
+
+
 def grids_of_community(community_id: str) -> Iterator[Grid]:
     return _query(Grid, f"COMMUNITY#{community_id}", Grid.sk.startswith("GRID#"))
 

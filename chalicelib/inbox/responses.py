@@ -13,6 +13,7 @@ class Notification(View):
     at: str
     kind: str
     ticket_id: str | None
+    notice_id: str | None = Field(default=None, description="on a notice (kind notice)")
     title: str
     body: str | None
     audience: str = Field(description="user:{id}, or the party: company:{id}, community:{id}, ...")

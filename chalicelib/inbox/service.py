@@ -1,6 +1,8 @@
 """Notifications: what reaches the people responsible for a ticket, and its reporter and
 followers. Staff read the inbox of their party (company, grid, community office, street office);
-residents read their own. An entry carries only what its recipient may read of the ticket."""
+residents read their own, and the entries of the places they live in (their community, estate
+and building), where a notice is written once for all its residents. An entry carries only what
+its recipient may read."""
 from __future__ import annotations
 
 import heapq
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.core.ids import new_id
 from chalicelib.core.paging import decode_cursor, encode_cursor
-from chalicelib.core.timeutil import iso
+from chalicelib.core.timeutil import iso, utcnow
 from chalicelib.inbox import store
 
 if TYPE_CHECKING:
@@ -70,25 +72,53 @@ def notify_users(user_ids: Iterable[str], kind: str, ticket_id: str, title: str,
                           for u in dict.fromkeys(user_ids))
 
 
+def resident_audience(community_id: str, estate_id: str | None = None,
+                      building: str | None = None) -> str:
+    """The audience of the residents of a community, of one of its estates, or of a building."""
+    if estate_id is not None and building is not None:
+        return f"residents:building:{estate_id}:{building}"
+    if estate_id is not None:
+        return f"residents:estate:{estate_id}"
+    return f"residents:community:{community_id}"
+
+
+def for_residents(audience: str, notice_id: str, title: str, now: datetime,
+                  body: str | None = None, until: datetime | None = None) -> Notification:
+    """One entry of a notice for every resident of ``audience`` (``resident_audience``), kept
+    until ``until`` when that comes before the usual 180 days (not yet stored)."""
+    keep = min(now + KEEP, until) if until is not None else now + KEEP
+    return store.new_notification(audience, iso(now), new_id("nt_"), keep, kind="notice",
+                                  ticket_id=None, notice_id=notice_id, title=title, body=body)
+
+
 def audiences(caller: Caller) -> list[str]:
     from chalicelib.directory import service as directory
 
     scope = directory.load_scope(caller)
     found = [f"user:{caller.user_id}"]
+    for home in scope.homes:
+        if home.community_id:
+            found += [resident_audience(home.community_id),
+                      resident_audience(home.community_id, home.estate_id),
+                      resident_audience(home.community_id, home.estate_id, home.building)]
     found += [f"company:{c}" for c in sorted(scope.company_ids)]
     found += [f"grid:{g}" for g in sorted(scope.grid_ids)]
     found += [f"community:{c}" for c in sorted(scope.staffed_communities)]
     found += [f"street:{s}" for s in sorted(scope.street_ids)]
-    return found
+    return list(dict.fromkeys(found))
 
 
-def read(caller: Caller, limit: int = 20, cursor: str | None = None) -> Page:
-    """The caller's notifications, newest first, merged across their audiences.
+def read(caller: Caller, limit: int = 20, cursor: str | None = None,
+         now: datetime | None = None) -> Page:
+    """The caller's notifications, newest first, merged across their audiences, without those
+    past their expiry (the table's TTL removes them later; a notice's entry expires with it).
     Raises InvalidInputError (a cursor this API did not make)."""
     before = decode_cursor(cursor) if cursor else None
+    at = now or utcnow()
     streams = [store.newest(a, before, limit + 1) for a in audiences(caller)]
     merged = heapq.merge(*streams, key=store.position, reverse=True)
-    page = [n for _, n in zip(range(limit + 1), merged, strict=False)]
+    current = (n for n in merged if n.expires_at is None or n.expires_at > at)
+    page = [n for _, n in zip(range(limit + 1), current, strict=False)]
     more = len(page) > limit
     page = page[:limit]
     return Page(page, encode_cursor(store.position(page[-1])) if more and page else None)

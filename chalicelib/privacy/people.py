@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.activities import service as activities
 from chalicelib.core.timeutil import iso, utcnow
 from chalicelib.directory import service as directory
 from chalicelib.identity.caller import Caller
 from chalicelib.inbox import service as inbox
 from chalicelib.inbox import views as inbox_views
+from chalicelib.notices import service as notices
+from chalicelib.points import personal as points
 from chalicelib.privacy import audit
+from chalicelib.tasks import service as tasks
 from chalicelib.tickets import personal
+from chalicelib.voting import personal as voting
 
 
 def export(caller: Caller) -> dict[str, Any]:
@@ -23,6 +28,11 @@ def export(caller: Caller) -> dict[str, Any]:
         "homes": [{"estate_id": h.estate_id, "unit_id": h.unit_id, "building": h.building,
                    "relation": h.relation} for h in scope.homes],
         **personal.export_of(caller.user_id),
+        **points.export_of(caller.user_id),
+        **tasks.export_of(caller.user_id),
+        **voting.export_of(caller.user_id),
+        **activities.export_of(caller.user_id),
+        **notices.export_of(caller.user_id),
         "inbox": inbox_views.page_view(notifications)["items"],
         "reads_of_my_data": [{"at": e.at, "reader_roles": e.reader_roles.split(","),
                               "what": e.what, "ref_id": e.ref_id}
@@ -32,8 +42,15 @@ def export(caller: Caller) -> dict[str, Any]:
 
 def erase(caller: Caller) -> dict[str, Any]:
     """Delete the caller's personal data: tickets stay, anonymised; their timeline entries stay
-    without their name; follows and inbox go. The account itself is closed by the identity
-    provider (and an admin removes the directory entries of their homes)."""
+    without their name; follows and inbox go; points and tasks stay, detached (points.personal,
+    tasks.service.erase); ballots stay, counted, detached (voting.personal). The account
+    itself is closed by the identity provider (and an admin removes the directory entries of
+    their homes)."""
     counts = personal.erase(caller.user_id)
     counts["inbox_entries_deleted"] = inbox.erase(caller.user_id)
+    counts |= tasks.erase(caller.user_id)
+    counts |= points.erase(caller.user_id)
+    counts |= voting.erase(caller.user_id)
+    counts |= activities.erase(caller.user_id)
+    counts |= notices.erase(caller.user_id)
     return {"user_id": caller.user_id, "erased_at": iso(utcnow()), **counts}

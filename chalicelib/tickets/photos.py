@@ -119,6 +119,7 @@ def represent_all(ticket: Ticket, now: datetime | None = None) -> list[dict[str,
             "width": e.get("width"),
             "height": e.get("height"),
             "reason": e.get("reason"),
+            **({"evidence": dict(e["evidence"])} if e.get("evidence") else {}),
         }
         for pid, e in entries
     ]

@@ -24,15 +24,26 @@ class Sla(View):
     resolved_at_level: int | None
 
 
+class Evidence(View):
+    """What a device's evidence photo is a stripped copy of (SPEC 4)."""
+
+    sha256: str = Field(description="SHA-256 of the original kept in the evidence bucket")
+    captured_at: str | None
+    device_id: str
+    verified: bool = Field(description="the original's hash matched the device's event")
+
+
 class Photo(View):
     photo_id: str
     status: Literal["pending", "ready", "rejected", "expired"]
-    purpose: Purpose
+    purpose: Purpose | Literal["evidence"]
     url: str | None = Field(description="short-lived display URL once ready")
     thumbnail_url: str | None
     width: int | None
     height: int | None
     reason: str | None = Field(description="why a photo was rejected")
+    evidence: Evidence | None = Field(
+        default=None, description="device evidence only: the original's hash and capture time")
 
 
 class Reporter(View):
@@ -146,3 +157,5 @@ class Stats(Figures):
     by_category: dict[str, Figures]
     by_grid: dict[str, Figures]
     by_estate: dict[str, Figures]
+    device_tickets: Figures = Field(
+        description="tickets opened by device alarms, counted apart from every figure above")

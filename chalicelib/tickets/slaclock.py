@@ -2,14 +2,19 @@
 
 Pure functions, no I/O. A working period is local time on a working day of the calendar's zone;
 its length is the real time between its local start and end, so a period spanning a daylight
-saving change counts the minutes that actually elapse. Results are aware UTC datetimes.
+saving change counts the minutes that actually elapse. Results are aware UTC datetimes. The
+calendar itself (days, periods, holidays, make-up days) is ``core.workhours``, which service
+guides use as well.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+
+from chalicelib.core import workhours
+from chalicelib.core.workhours import NoWorkingTimeError, zone
 
 _IDLE_DAYS = 3 * 366
 _HORIZON_DAYS = 30 * 366
@@ -19,12 +24,7 @@ _ONE_DAY = timedelta(days=1)
 _DST_DAYS = 7
 _DST_MINUTES = 2 * 120 * (_HORIZON_DAYS // 365 + 1)
 
-Interval = tuple[datetime, datetime]
-
-
-class NoWorkingTimeError(ValueError):
-    """The calendar has no working time where a count needs it: none at all, none for longer
-    than the idle limit, or not enough before the search horizon."""
+Interval = workhours.Interval
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Calendar:
         zone(self.timezone)
         if not self.workdays <= set(range(1, 8)):
             raise ValueError("workdays are ISO weekdays 1..7")
-        _check_hours(self.hours)
+        workhours.check_periods(self.hours)
         if self.holidays & self.makeup_workdays:
             raise ValueError("a date cannot be both a holiday and a make-up working day")
 
@@ -53,47 +53,17 @@ class Calendar:
     def has_working_time(self) -> bool:
         return bool(self.hours) and bool(self.workdays or self.makeup_workdays)
 
-
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone called ``name``. Raises ValueError when there is none."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(f"unknown time zone: {name!r}") from exc
-
-
-def _check_hours(hours: tuple[tuple[time, time], ...]) -> None:
-    previous_end: time | None = None
-    for start, end in hours:
-        if start.tzinfo is not None or end.tzinfo is not None:
-            raise ValueError("working hours are local times without a zone")
-        if not start < end:
-            raise ValueError(f"working period {start}-{end} ends before it starts")
-        if previous_end is not None and start < previous_end:
-            raise ValueError("working periods must be sorted and must not overlap")
-        previous_end = end
+    @cached_property
+    def week(self) -> workhours.Week:
+        """The same calendar as a ``workhours.Week``: every working day has ``hours``."""
+        return workhours.Week.of(self.timezone, {d: self.hours for d in self.workdays},
+                                 closed=self.holidays, extra=self.makeup_workdays,
+                                 extra_periods=self.hours)
 
 
 def is_working_day(day: date, cal: Calendar) -> bool:
     """Make-up days work, holidays don't, other days work when their weekday is a workday."""
-    if day in cal.makeup_workdays:
-        return True
-    if day in cal.holidays:
-        return False
-    return day.isoweekday() in cal.workdays
-
-
-def _aware(moment: datetime, name: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime")
-    return moment.astimezone(timezone.utc)
-
-
-def _day_intervals(day: date, cal: Calendar, tz: ZoneInfo) -> Iterator[Interval]:
-    for start, end in cal.hours:
-        local_start = datetime.combine(day, start, tzinfo=tz)
-        local_end = datetime.combine(day, end, tzinfo=tz)
-        yield local_start.astimezone(timezone.utc), local_end.astimezone(timezone.utc)
+    return cal.week.is_working_day(day)
 
 
 def _intervals(first_day: date, cal: Calendar, last_day: date | None = None) -> Iterator[Interval]:
@@ -102,24 +72,12 @@ def _intervals(first_day: date, cal: Calendar, last_day: date | None = None) -> 
     Without ``last_day`` the search is capped; raises NoWorkingTimeError after three years
     without any working time, or thirty years in all.
     """
-    tz = zone(cal.timezone)
-    day, idle, last_end = first_day, 0, datetime.min.replace(tzinfo=timezone.utc)
-    horizon = first_day + timedelta(days=_HORIZON_DAYS)
-    while last_day is None or day <= last_day:
-        if last_day is None and (idle > _IDLE_DAYS or day > horizon):
-            raise NoWorkingTimeError("the calendar has no working time within the search horizon")
-        idle += 1
-        if is_working_day(day, cal):
-            for start, end in _day_intervals(day, cal, tz):
-                start = max(start, last_end)
-                if end > start:
-                    idle, last_end = 0, end
-                    yield start, end
-        day += _ONE_DAY
+    return workhours.intervals(first_day, cal.week, last_day, idle_days=_IDLE_DAYS,
+                               horizon_days=_HORIZON_DAYS)
 
 
 def _local_day(moment: datetime, cal: Calendar) -> date:
-    return moment.astimezone(zone(cal.timezone)).date()
+    return workhours.local_day(moment, cal.week)
 
 
 def add_minutes(start: datetime, minutes: int, cal: Calendar | None) -> datetime:
@@ -131,7 +89,7 @@ def add_minutes(start: datetime, minutes: int, cal: Calendar | None) -> datetime
     NoWorkingTimeError (a ValueError) for a calendar without working time within the search
     horizon.
     """
-    start = _aware(start, "start")
+    start = workhours.aware_utc(start, "start")
     if minutes < 0:
         raise ValueError("minutes must not be negative")
     if cal is None:
@@ -156,7 +114,7 @@ def working_minutes_between(start: datetime, end: datetime, cal: Calendar | None
 
     Raises ValueError for naive datetimes.
     """
-    start, end = _aware(start, "start"), _aware(end, "end")
+    start, end = workhours.aware_utc(start, "start"), workhours.aware_utc(end, "end")
     if end <= start:
         return 0.0
     if cal is None:

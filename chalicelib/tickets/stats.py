@@ -62,8 +62,12 @@ def month_bucket(day: str) -> str:
     return "month:" + day[len("day:"):len("day:") + 7]
 
 
+DEVICE = "device_"
+"""The prefix of device tickets' counters: they are kept apart from the human figures."""
+
+
 def _prefix(ticket: Ticket) -> str:
-    return "device_" if ticket.source == "device" else ""
+    return DEVICE if ticket.source == "device" else ""
 
 
 def attribute_names(metric: str, ticket: Ticket) -> list[str]:
@@ -201,14 +205,18 @@ def median_from_histogram(histogram: dict[int, float]) -> int | None:
     return None
 
 
-def _figures(days: dict[str, float], current: dict[str, float], suffix: str) -> dict[str, Any]:
+def _figures(days: dict[str, float], current: dict[str, float], suffix: str,
+             prefix: str = "") -> dict[str, Any]:
+    """The figures of the counters named ``{prefix}{metric}{suffix}`` (prefix ``device_``:
+    device tickets)."""
     def day(metric: str) -> float:
-        return days.get(metric + suffix, 0.0)
+        return days.get(prefix + metric + suffix, 0.0)
 
+    histogram_name = prefix + RESPONSE_HISTOGRAM + "#"
     histogram = {
-        int(name[len(RESPONSE_HISTOGRAM) + 1:].split("#")[0]): value
+        int(name[len(histogram_name):].split("#")[0]): value
         for name, value in days.items()
-        if name.startswith(RESPONSE_HISTOGRAM + "#") and name.endswith(suffix)
+        if name.startswith(histogram_name) and name.endswith(suffix)
         and name.count("#") == 1 + suffix.count("#")
     }
     responded = day("responded")
@@ -218,9 +226,9 @@ def _figures(days: dict[str, float], current: dict[str, float], suffix: str) -> 
         "resolved_by_property_in_time": int(day("in_time")),
         "resolved_under_supervision": int(day("supervised")),
         "created": int(day("created")),
-        "open": int(current.get("open" + suffix, 0)),
-        "overdue_now": int(current.get("overdue" + suffix, 0)),
-        "escalated_open": int(current.get("escalated_open" + suffix, 0)),
+        "open": int(current.get(prefix + "open" + suffix, 0)),
+        "overdue_now": int(current.get(prefix + "overdue" + suffix, 0)),
+        "escalated_open": int(current.get(prefix + "escalated_open" + suffix, 0)),
         "rejected": int(day("rejected")),
         "duplicates": int(day("duplicates")),
         "reopened": int(day("reopened")),
@@ -256,15 +264,15 @@ def community_stats(caller: Caller, community_id: str, first: str | None = None,
     day_totals = _totals(store.stats_buckets(community_id, *_bounds(start, end)))
     current_totals = _totals([store.stats_bucket(community_id, CURRENT),
                               overdue_counts(store.overdue(community_id, iso(now or utcnow())))])
-    names = set(day_totals) | set(current_totals)
+    names = {n for n in set(day_totals) | set(current_totals) if not n.startswith(DEVICE)}
     result: dict[str, Any] = {
         "community_id": community_id, "timezone": community.timezone,
         "from": first, "to": last, **_figures(day_totals, current_totals, ""),
+        "device_tickets": _figures(day_totals, current_totals, "", DEVICE),
     }
     for dimension in DIMENSIONS:
         result[f"by_{dimension}"] = {
             value: _figures(day_totals, current_totals, f"#{dimension}#{value}")
             for value in sorted(_dimension_values(names, dimension))
-            if not value.startswith("device_")
         }
     return result

@@ -206,14 +206,34 @@ def _applied(ticket: Ticket, sets: Mapping[str, Any], removes: Iterable[str]) ->
     return committed
 
 
-def create(ticket: Ticket, event: TicketEvent, reporter_id: str, since: str,
+def create(ticket: Ticket, event: TicketEvent, reporter_id: str | None, since: str,
            bumps: list[stats.Bump]) -> None:
-    """Store a new ticket with its first event, its reporter as follower and its counters."""
+    """Store a new ticket with its first event, its reporter (if any: devices are none) as
+    follower and its counters."""
     with transaction() as tx:
         tx.save(ticket, condition=Ticket.pk.does_not_exist())
         tx.save(event)
-        tx.save(_follower(ticket.ticket_id, reporter_id, since))
+        if reporter_id is not None:
+            tx.save(_follower(ticket.ticket_id, reporter_id, since))
         _add_counters(tx, ticket, bumps)
+
+
+def create_once(ticket: Ticket, event: TicketEvent, bumps: list[stats.Bump]) -> bool:
+    """Store a new ticket that has no reporter (a device's); False when it exists already."""
+    try:
+        create(ticket, event, None, ticket.created_at, bumps)
+    except TransactWriteError as err:
+        if is_conditional_failure(err):
+            return False
+        raise
+    return True
+
+
+def open_in_community(community_id: str, limit: int) -> list[Ticket]:
+    """Open tickets of a community (every open ticket is on the overdue index, under its
+    current target), at most ``limit``."""
+    return list(Ticket.by_target.query(f"OVERDUE#{community_id}", limit=limit,
+                                       page_size=min(limit, 500)))
 
 
 # --- timeline -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 from infra.local.dispatch import Dispatcher
@@ -44,10 +45,15 @@ def failed_ids(result: Any) -> set[str]:
 
 
 class SqsPoller(Worker):
-    """A thread that feeds one queue to one function of a dispatcher."""
+    """A thread that feeds one queue to one function of a dispatcher.
+
+    With ``wake``, an event its producer sets after each send (the local device bridge), it
+    polls without waiting and sleeps on ``wake`` for up to ``wait_s`` when the queue is empty:
+    moto's long poll spins while a FIFO message group it holds back is the only thing visible."""
 
     def __init__(self, sqs: Any, queue_url: str, function: str, dispatcher: Dispatcher,
-                 region: str, batch_size: int = 10, wait_s: int = 1) -> None:
+                 region: str, batch_size: int = 10, wait_s: int = 1,
+                 wake: threading.Event | None = None) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._queue_arn = sqs.get_queue_attributes(
@@ -57,23 +63,28 @@ class SqsPoller(Worker):
         self._region = region
         self._batch_size = batch_size
         self._wait_s = wait_s
+        self._wake = wake
         super().__init__(f"sqs-{function}")
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                self.poll_once()
+                if self._wake is None:
+                    self.poll_once()
+                elif self.poll_once(wait_s=0) == 0:
+                    self._wake.wait(self._wait_s)
+                    self._wake.clear()
             except Exception:
                 if self._stopping.is_set():
                     return
                 log.exception("polling %s failed", self._queue_url)
                 self._stopping.wait(1)
 
-    def poll_once(self) -> int:
+    def poll_once(self, wait_s: int | None = None) -> int:
         """Receive one batch and deliver it; returns the number of messages received."""
         messages = self._sqs.receive_message(
             QueueUrl=self._queue_url, MaxNumberOfMessages=self._batch_size,
-            WaitTimeSeconds=self._wait_s, AttributeNames=["All"],
+            WaitTimeSeconds=self._wait_s if wait_s is None else wait_s, AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         tests = [m for m in messages if is_s3_test_event(m["Body"])]

@@ -19,6 +19,9 @@ from chalicelib.tickets.photos import UPLOAD_PREFIX
 
 PHOTO_QUEUE = "fanglin-photo-events"
 PHOTO_DLQ = "fanglin-photo-events-dlq"
+DEVICE_TELEMETRY_QUEUE = "fanglin-device-telemetry.fifo"
+DEVICE_TELEMETRY_DLQ = "fanglin-device-telemetry-dlq.fifo"
+DEVICE_EVENTS_DLQ = "fanglin-device-events-dlq"
 USER_POOL = "fanglin-local"
 APP_CLIENT = "fanglin-mobile"
 COMMUNITY_ATTRIBUTE = "custom:community"
@@ -61,6 +64,44 @@ def create_buckets(s3: Any, settings: Settings) -> None:
     s3.put_bucket_cors(Bucket=settings.upload_bucket, CORSConfiguration={"CORSRules": [{
         "AllowedMethods": ["POST", "PUT"], "AllowedOrigins": ["*"], "AllowedHeaders": ["*"],
         "MaxAgeSeconds": 3000}]})
+
+
+def create_evidence_bucket(s3: Any, bucket: str, region: str, retention_days: int) -> None:
+    """The device evidence bucket: versioned, Object Lock in governance mode by default."""
+    location = {} if region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True, **location)
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": retention_days}}})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+
+
+@dataclass(frozen=True)
+class DeviceQueues:
+    telemetry_url: str  # FIFO, message group = device, consumed by device_telemetry
+    dead_letter_url: str  # what the topic rules' error actions send
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"])
+
+
+def create_device_queues(sqs: Any, visibility_timeout_s: int = 30) -> DeviceQueues:
+    """The telemetry FIFO queue (with its FIFO dead-letter queue) and the rules' dead-letter
+    queue, as in ``infra/stacks/devices.py``."""
+    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    telemetry_dlq = sqs.create_queue(QueueName=DEVICE_TELEMETRY_DLQ, Attributes=fifo)["QueueUrl"]
+    telemetry = sqs.create_queue(QueueName=DEVICE_TELEMETRY_QUEUE, Attributes=fifo | {
+        "VisibilityTimeout": str(visibility_timeout_s),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": _queue_arn(sqs, telemetry_dlq),
+                                     "maxReceiveCount": "5"}),
+    })["QueueUrl"]
+    dead_letters = sqs.create_queue(QueueName=DEVICE_EVENTS_DLQ)["QueueUrl"]
+    return DeviceQueues(telemetry_url=str(telemetry), dead_letter_url=str(dead_letters))
 
 
 def create_photo_queue(sqs: Any, s3: Any, settings: Settings) -> str:

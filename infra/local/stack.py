@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.devices.topics import EVIDENCE_RETENTION_DAYS
 from infra.local import provision
 from infra.local.dispatch import Dispatcher, FunctionSettings, from_app
 from infra.local.lambdas import LambdaBridge
+from infra.local.mqtt import BridgeTargets, CommandForwarder, DeviceBridge, MqttBroker
 from infra.local.poller import SqsPoller
 from infra.local.schedule import ScheduleRunner, schedules_of
 from infra.local.serial_dynamodb import SerialDynamoDB
@@ -24,8 +26,10 @@ HOST = "127.0.0.1"
 REGION = "us-east-1"
 DEFAULT_API_PORT = 8000
 DEFAULT_AWS_PORT = 5000
+DEFAULT_MQTT_PORT = 1883
 POLL_S = 0.1
 PHOTO_FUNCTION = "photo_processor"
+TELEMETRY_FUNCTION = "device_telemetry"
 ESCALATION_TASK = "escalation_task"
 ESCALATION_FUNCTION = "fanglin-local-escalation-task"
 ESCALATION_MACHINE = "fanglin-local-escalation"
@@ -38,6 +42,7 @@ RESOURCE_NAMES = {
     "IDEMPOTENCY_TABLE": "fanglin-local-idempotency",
     "UPLOAD_BUCKET": "fanglin-local-uploads",
     "MEDIA_BUCKET": "fanglin-local-media",
+    "EVIDENCE_BUCKET": "fanglin-local-evidence",
 }
 QUIET_DEFAULTS = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
 
@@ -52,6 +57,7 @@ class StackError(RuntimeError):
 class StackConfig:
     api_port: int = DEFAULT_API_PORT
     aws_port: int = DEFAULT_AWS_PORT
+    mqtt_port: int = DEFAULT_MQTT_PORT
     host: str = HOST
     verbose: bool = False
 
@@ -61,6 +67,7 @@ class StackConfig:
         env = os.environ if env is None else env
         return cls(api_port=_port(env, "API_PORT", DEFAULT_API_PORT),
                    aws_port=_port(env, "AWS_PORT", DEFAULT_AWS_PORT),
+                   mqtt_port=_port(env, "MQTT_PORT", DEFAULT_MQTT_PORT),
                    verbose=env.get("FANGLIN_VERBOSE", "") not in ("", "0", "false"))
 
     @property
@@ -71,16 +78,22 @@ class StackConfig:
     def aws_url(self) -> str:
         return f"http://{self.host}:{self.aws_port}"
 
+    @property
+    def mqtt_url(self) -> str:
+        return f"mqtt://{self.host}:{self.mqtt_port}"
+
 
 @dataclass(frozen=True)
 class Ready:
     api_url: str
     aws_url: str
     pool: provision.UserPool
+    mqtt_url: str = ""
 
     def line(self) -> str:
         return (f"Fanglin ready api={self.api_url} aws={self.aws_url} "
-                f"user_pool_id={self.pool.pool_id} app_client_id={self.pool.client_id}")
+                f"user_pool_id={self.pool.pool_id} app_client_id={self.pool.client_id}"
+                + (f" mqtt={self.mqtt_url}" if self.mqtt_url else ""))
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -174,6 +187,11 @@ class LocalStack:
         self._schedules: ScheduleRunner | None = None
         self._bridge: LambdaBridge | None = None
         self._photo_queue = ""
+        self._device_queues: provision.DeviceQueues | None = None
+        self._telemetry_wake = threading.Event()
+        self._broker: MqttBroker | None = None
+        self._forwarder: CommandForwarder | None = None
+        self._devices: DeviceBridge | None = None
         self._session: Any = None
         self._clients: dict[str, Any] = {}
 
@@ -182,6 +200,7 @@ class LocalStack:
         c = self.config
         ensure_free(c.host, c.aws_port, "AWS_PORT")
         ensure_free(c.host, c.api_port, "API_PORT")
+        ensure_free(c.host, c.mqtt_port, "MQTT_PORT")
         if not c.verbose:
             quiet_request_logs()
         self._start_moto()
@@ -195,8 +214,9 @@ class LocalStack:
         self._start_pollers()
         self._schedules = ScheduleRunner(schedules_of(app), self.dispatcher, REGION, RULE_PREFIX)
         self._schedules.start()
+        self._start_mqtt()
         self._serve(app)
-        return Ready(api_url=c.api_url, aws_url=c.aws_url, pool=pool)
+        return Ready(api_url=c.api_url, aws_url=c.aws_url, pool=pool, mqtt_url=c.mqtt_url)
 
     def _start_moto(self) -> None:
         import requests
@@ -221,6 +241,9 @@ class LocalStack:
         provision.create_tables(self._client("dynamodb"), settings)
         provision.create_buckets(s3, settings)
         self._photo_queue = provision.create_photo_queue(sqs, s3, settings)
+        provision.create_evidence_bucket(s3, RESOURCE_NAMES["EVIDENCE_BUCKET"], REGION,
+                                         EVIDENCE_RETENTION_DAYS)
+        self._device_queues = provision.create_device_queues(sqs)
         seed.seed_users(cognito, pool)
         seed.seed_directory()
         seed.seed_content()
@@ -242,6 +265,39 @@ class LocalStack:
                            self.dispatcher, REGION)
         poller.start()
         self._pollers.append(poller)
+        assert self._device_queues is not None
+        if TELEMETRY_FUNCTION not in self.dispatcher.names():
+            log.warning("no %s function: device readings stay queued", TELEMETRY_FUNCTION)
+            return
+        telemetry = SqsPoller(self._client("sqs"), self._device_queues.telemetry_url,
+                              TELEMETRY_FUNCTION, self.dispatcher, REGION,
+                              wake=self._telemetry_wake)
+        telemetry.start()
+        self._pollers.append(telemetry)
+
+    @property
+    def device_bridge(self) -> DeviceBridge | None:
+        """The topic rules' bridge while the stack runs (its counters: routed, unrouted...)."""
+        return self._devices
+
+    def _start_mqtt(self) -> None:
+        """The broker, ``iot-data publish`` forwarded to it, and the topic rules' bridge."""
+        assert self.dispatcher is not None and self._device_queues is not None
+        c = self.config
+        self._broker = MqttBroker(c.host, c.mqtt_port, c.verbose)
+        try:
+            self._broker.start()
+        except OSError as err:
+            raise StackError(str(err)) from err
+        self._forwarder = CommandForwarder(c.host, c.mqtt_port)
+        self._forwarder.install()
+        targets = BridgeTargets(telemetry_queue_url=self._device_queues.telemetry_url,
+                                dead_letter_queue_url=self._device_queues.dead_letter_url,
+                                table_name=RESOURCE_NAMES["FANGLIN_TABLE"])
+        self._devices = DeviceBridge(self.dispatcher, self._client("sqs"),
+                                     self._client("dynamodb"), targets,
+                                     wake=self._telemetry_wake)
+        self._devices.start(c.host, c.mqtt_port)
 
     def _serve(self, app: Any) -> None:
         from infra.local.api_server import create_api_server
@@ -263,6 +319,10 @@ class LocalStack:
             self._schedules.request_stop()
         for poller in self._pollers:
             poller.request_stop()
+        self._telemetry_wake.set()
+        if self._devices is not None:
+            self._devices.stop()
+            self._devices = None
         if self._http is not None:
             self._http.shutdown()
             self._http.server.server_close()
@@ -276,6 +336,12 @@ class LocalStack:
         if self._schedules is not None:
             self._schedules.stop()
             self._schedules = None
+        if self._forwarder is not None:
+            self._forwarder.uninstall()
+            self._forwarder = None
+        if self._broker is not None:
+            self._broker.stop()
+            self._broker = None
         if self._bridge is not None:
             self._bridge.uninstall()
             self._bridge = None

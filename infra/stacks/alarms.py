@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 PERIOD = cdk.Duration.minutes(5)
@@ -34,3 +35,8 @@ def function_errors(function_name: str) -> cloudwatch.Metric:
         statistic="Sum",
         period=PERIOD,
     )
+
+
+def messages_waiting(queue: sqs.IQueue) -> cloudwatch.Metric:
+    """The most messages visible in ``queue`` in a period (a dead-letter queue: any is bad)."""
+    return queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")

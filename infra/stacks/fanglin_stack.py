@@ -33,6 +33,7 @@ from chalicelib.core.db import (
 )
 from infra.stacks.alarms import alarm_on_any, function_errors
 from infra.stacks.auth import cognito_environment, external_issuer, user_pool
+from infra.stacks.devices import TELEMETRY_BATCH_SIZE, DeviceIngest
 from infra.stacks.escalation import EscalationWorkflow, state_machine_arn, state_machine_name
 from infra.stacks.packaging import packaging_environment
 
@@ -43,6 +44,13 @@ API_HANDLER = "api_handler"
 PHOTO_PROCESSOR = "photo_processor"
 ESCALATION_TASK = "escalation_task"
 ESCALATION_SWEEP = "escalation_sweep"
+DEVICE_SAFETY = "device_safety"
+DEVICE_TELEMETRY = "device_telemetry"
+DEVICE_WATCH = "device_watch"
+METRICS_NAMESPACE = "Fanglin"
+TASK_AUTOCONFIRM = "task_autoconfirm"
+NOTICE_EXPIRY = "notice_expiry"
+POLL_CLOSE = "poll_close"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,9 @@ class Access:
     photos: bool = False  # objects of the uploads and media buckets
     start_escalation: bool = False
     read_users: bool = False  # AdminGetUser in the user pool: staff named by admins must exist
+    evidence: bool = False  # read device originals in the evidence bucket
+    media_copies: bool = False  # put stripped copies into the media bucket
+    device_commands: bool = False  # iot:Publish on the actuators' command topics
 
 
 # Every Chalice function with its grants. Each has its own role (autogen_policy is off).
@@ -61,6 +72,12 @@ ACCESS = {
     PHOTO_PROCESSOR: Access(photos=True),
     ESCALATION_TASK: Access(),
     ESCALATION_SWEEP: Access(),
+    DEVICE_SAFETY: Access(evidence=True, media_copies=True, start_escalation=True),
+    DEVICE_TELEMETRY: Access(device_commands=True, start_escalation=True),
+    DEVICE_WATCH: Access(),
+    TASK_AUTOCONFIRM: Access(),
+    NOTICE_EXPIRY: Access(),
+    POLL_CLOSE: Access(),
 }
 FUNCTIONS = tuple(ACCESS)
 
@@ -140,6 +157,14 @@ class FanglinStack(cdk.Stack):
         self.user_pool_client: cognito.UserPoolClient | None = None
         if self.external_issuer is None:
             self.user_pool, self.user_pool_client = user_pool(self)
+        self.devices = DeviceIngest(
+            self,
+            "Devices",
+            table=self.table,
+            telemetry_timeout_s=chalice_function_config(construct_id, DEVICE_TELEMETRY)
+            .lambda_timeout,
+            metrics_namespace=METRICS_NAMESPACE,
+        )
         # Known before the state machine exists: the functions' environment refers to no resource.
         self.escalation_name = state_machine_name(self)
         self.escalation_arn = state_machine_arn(self, self.escalation_name)
@@ -153,11 +178,36 @@ class FanglinStack(cdk.Stack):
         for name, access in ACCESS.items():
             self._grant(self.role(name), access)
         self._subscribe(PHOTO_PROCESSOR, self.photo_events, PHOTO_BATCH_SIZE)
+        self.devices.route(
+            safety_function_arn=self.function_arn(DEVICE_SAFETY),
+            safety_function_name=self.function_resource(DEVICE_SAFETY).ref,
+            safety_role=self.role(DEVICE_SAFETY),
+        )
+        self._subscribe(DEVICE_TELEMETRY, self.devices.telemetry_queue, TELEMETRY_BATCH_SIZE)
         alarm_on_any(
             self,
             "EscalationSweepErrors",
             "The per-minute SLA sweep failed: overdue tickets may not escalate",
             function_errors(self.function_resource(ESCALATION_SWEEP).ref),
+        )
+        alarm_on_any(
+            self,
+            "TaskAutoconfirmErrors",
+            "Task auto-confirmation failed: delivered tasks may keep their escrow",
+            function_errors(self.function_resource(TASK_AUTOCONFIRM).ref),
+        )
+        alarm_on_any(
+            self,
+            "NoticeExpiryErrors",
+            "Notice expiry failed: expired notices stay in the residents' index (lists still "
+            "hide them)",
+            function_errors(self.function_resource(NOTICE_EXPIRY).ref),
+        )
+        alarm_on_any(
+            self,
+            "PollCloseErrors",
+            "The poll schedule failed: rolls may not freeze and closed polls stay uncounted",
+            function_errors(self.function_resource(POLL_CLOSE).ref),
         )
         self._outputs()
         cdk.Tags.of(self).add("project", "fanglin")
@@ -270,6 +320,8 @@ class FanglinStack(cdk.Stack):
             "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
             "UPLOAD_BUCKET": self.uploads.bucket_name,
             "MEDIA_BUCKET": self.media.bucket_name,
+            "EVIDENCE_BUCKET": self.devices.evidence.bucket_name,
+            "IOT_DATA_ENDPOINT": self.devices.iot_data_endpoint,
             "ESCALATION_STATE_MACHINE_ARN": self.escalation_arn,
             **self._auth_environment(),
             "TICKETS_PER_HOUR": "20",
@@ -315,6 +367,12 @@ class FanglinStack(cdk.Stack):
                 actions=["cognito-idp:AdminGetUser"],
                 resource_arns=[self.user_pool.user_pool_arn],
             )
+        if access.evidence:
+            self.devices.grant_evidence_read(role)
+        if access.media_copies:
+            self.media.grants.actions_on_object_keys(role, "*", "s3:PutObject")
+        if access.device_commands:
+            self.devices.grant_commands(role)
 
     def _subscribe(self, chalice_name: str, queue: sqs.Queue, batch_size: int) -> None:
         """Feed ``queue`` to a pure Lambda function that reports partial batch failures."""
@@ -336,6 +394,9 @@ class FanglinStack(cdk.Stack):
             "MediaBucket": self.media.bucket_name,
             "TableName": self.table.table_name,
             "EscalationStateMachineArn": self.escalation.state_machine.state_machine_arn,
+            "EvidenceBucket": self.devices.evidence.bucket_name,
+            "DevicePolicyName": self.devices.device_policy.ref,
+            "CameraPolicyName": self.devices.camera_policy.ref,
         }
         if self.user_pool is not None and self.user_pool_client is not None:
             outputs["UserPoolId"] = self.user_pool.user_pool_id

@@ -21,7 +21,8 @@ READY_PREFIX = "Fanglin ready"
 READY_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 15
 INHERITED_SETTINGS = ("FANGLIN_TABLE", "IDEMPOTENCY_TABLE", "UPLOAD_BUCKET", "MEDIA_BUCKET",
-                      "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_PORT")
+                      "EVIDENCE_BUCKET", "IOT_DATA_ENDPOINT", "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                      "MOTO_PORT")
 
 
 def free_ports(count: int) -> list[int]:
@@ -35,10 +36,11 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def stack_environment(api_port: int, aws_port: int) -> dict[str, str]:
+def stack_environment(api_port: int, aws_port: int, mqtt_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_ENDPOINT_URL", "AUTH_")) and k not in INHERITED_SETTINGS}
-    env.update(API_PORT=str(api_port), AWS_PORT=str(aws_port), PYTHONUNBUFFERED="1")
+    env.update(API_PORT=str(api_port), AWS_PORT=str(aws_port), MQTT_PORT=str(mqtt_port),
+               PYTHONUNBUFFERED="1")
     return env
 
 
@@ -49,6 +51,7 @@ class LocalStack:
     stderr: IO[bytes]
     api_port: int
     aws_port: int
+    mqtt_port: int
     ready: dict[str, str] = field(default_factory=dict)
     _tokens: dict[str, str] = field(default_factory=dict)
 
@@ -59,6 +62,12 @@ class LocalStack:
     @property
     def aws_url(self) -> str:
         return self.ready["aws"]
+
+    @property
+    def mqtt_address(self) -> tuple[str, int]:
+        """(host, port) of the stack's MQTT broker, from ``mqtt=mqtt://host:port``."""
+        host, port = self.ready["mqtt"].removeprefix("mqtt://").rsplit(":", 1)
+        return host, int(port)
 
     def output(self) -> str:
         parts = []
@@ -128,12 +137,12 @@ class LocalStack:
 def running_stack(logs: Path, overrides: dict[str, str] | None = None) -> Iterator[LocalStack]:
     """``python -m infra.local`` on free ports, with ``overrides`` in its environment; ready when
     entered, interrupted (then killed) on exit."""
-    api_port, aws_port = free_ports(2)
-    env = stack_environment(api_port, aws_port) | (overrides or {})
+    api_port, aws_port, mqtt_port = free_ports(3)
+    env = stack_environment(api_port, aws_port, mqtt_port) | (overrides or {})
     with open(logs / "stdout.log", "w+b") as out, open(logs / "stderr.log", "w+b") as err:
         process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env,
                                    stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        running = LocalStack(process, out, err, api_port, aws_port)
+        running = LocalStack(process, out, err, api_port, aws_port, mqtt_port)
         try:
             running.wait_ready()
             yield running

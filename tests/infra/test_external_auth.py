@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from infra.stacks.fanglin_stack import FUNCTIONS
 from tests.infra.conftest import EXTERNAL_AUTH_CONTEXT, Synthesized
 from tests.infra.helpers import lint_errors
 
@@ -30,7 +31,7 @@ def test_functions_verify_tokens_of_the_external_issuer(
     synthesized_external_auth: Synthesized,
 ) -> None:
     variables = functions(synthesized_external_auth)
-    assert len(variables) == 4
+    assert len(variables) == len(FUNCTIONS)
     for env in variables:
         assert env["AUTH_ISSUER"] == EXTERNAL_AUTH_CONTEXT["auth_issuer"].rstrip("/")
         assert env["AUTH_AUDIENCE"] == "fanglin-mobile"

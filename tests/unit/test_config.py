@@ -4,6 +4,7 @@ from chalicelib.core.config import load_settings
 from chalicelib.core.errors import ConfigurationError
 
 BASE = {"FANGLIN_TABLE": "t", "IDEMPOTENCY_TABLE": "i", "UPLOAD_BUCKET": "u", "MEDIA_BUCKET": "m",
+        "EVIDENCE_BUCKET": "e",
         "ESCALATION_STATE_MACHINE_ARN": "arn:aws:states:cn-north-1:1:stateMachine:x",
         "AUTH_ISSUER": "https://issuer/pool/", "AUTH_AUDIENCE": "a", "AWS_REGION": "cn-north-1"}
 

@@ -1,0 +1,74 @@
+"""Request documents of volunteer activities (pydantic)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+
+from chalicelib.activities import rules
+from chalicelib.core.documents import Document, Id, LongText, Name, PageQuery
+from chalicelib.core.timeutil import iso, parse_iso
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+MAX_CAPACITY = 10_000
+MAX_POINTS_PER_HOUR = 1_000
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _timestamp(text: str) -> str:
+    """An ISO-8601 time with its offset (``Z`` or ``+08:00``), kept in UTC with ``Z``."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise ValueError("not an ISO-8601 time, e.g. 2026-10-01T08:00:00+08:00") from err
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("an ISO-8601 time needs its offset, e.g. 2026-10-01T08:00:00+08:00")
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("out of range (2000 to 2099)")
+    return iso(moment)
+
+
+Timestamp = Annotated[str, StringConstraints(max_length=40), AfterValidator(_timestamp)]
+
+
+class NewActivity(Document):
+    title: Name
+    description: LongText | None = None
+    starts_at: Timestamp = Field(description="ISO-8601 with offset; in the future")
+    ends_at: Timestamp = Field(description="after starts_at, at most 7 days later")
+    place: Place
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    points_per_hour: int = Field(ge=0, le=MAX_POINTS_PER_HOUR,
+                                 description="time-bank points per hour of attendance")
+    min_age: int | None = Field(default=None, ge=1, le=120, description=(
+        "shown, and confirmed by each volunteer when signing up (meets_min_age); Fanglin "
+        "holds no birth dates"))
+
+    @field_validator("ends_at")
+    @classmethod
+    def _after_start(cls, ends_at: str, info: ValidationInfo) -> str:
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and not rules.within_duration(parse_iso(starts_at),
+                                                               parse_iso(ends_at)):
+            raise ValueError(f"must be after starts_at, at most {rules.MAX_DURATION_H} h later")
+        return ends_at
+
+
+class NewSignup(Document):
+    meets_min_age: bool | None = Field(default=None, description=(
+        "the volunteer's own statement that they are at least min_age (needed when the "
+        "activity has one)"))
+
+
+class Attendance(Document):
+    user_id: Id
+    hours: float = Field(gt=0, le=rules.MAX_DURATION_H, multiple_of=0.5,
+                         description="in half hours, at most the activity's length")
+
+
+class ActivityQuery(PageQuery):
+    when: Literal["upcoming", "past"] = Field(
+        default="upcoming", description="upcoming: starting from now, soonest first; past: "
+                                        "started already, latest first")

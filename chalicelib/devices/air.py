@@ -1,0 +1,73 @@
+"""PM2.5 readings: the hysteresis step (``hysteresis``) on the sensor's stored state, then the
+alarm and the sprayer commands it calls for. Readings of one sensor arrive in order (FIFO
+message group = device); the state is written conditionally on its version all the same."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.core.errors import ConflictError
+from chalicelib.core.timeutil import iso, parse_iso
+from chalicelib.devices import alarms, commands, hysteresis, rules, store
+from chalicelib.devices.models import Device
+from chalicelib.devices.policies import get_policy
+from chalicelib.devices.policy import Pm25Policy
+
+ATTEMPTS = 3
+
+
+def thresholds(policy: Pm25Policy) -> hysteresis.Thresholds:
+    return hysteresis.Thresholds(activate=policy.activate_ugm3, clear=policy.clear_ugm3,
+                                 consecutive=policy.consecutive, run_s=policy.spray_duration_s)
+
+
+def reading(device: Device, message: Any, at: datetime) -> dict[str, Any]:
+    """Apply one reading. Commands and the alarm come before the state is saved: if saving
+    fails the reading is processed again, and a command sent twice is harmless."""
+    policy = get_policy(device.community_id).pm25
+    limits = thresholds(policy)
+    value = float(message.value_ugm3)
+    for _ in range(ATTEMPTS):
+        item = store.pm25_state(device.device_id)
+        state = hysteresis.State(
+            highs=int(item.highs or 0), active=bool(item.active),
+            started_at=parse_iso(item.started_at) if item.started_at else None)
+        result = hysteresis.step(state, value, at, limits)
+        summary = _act(device, result, value, at, policy)
+        item.highs, item.active = result.state.highs, result.state.active
+        item.started_at = iso(result.state.started_at) if result.state.started_at else None
+        item.last_seq = message.seq
+        if store.save_pm25_state(item):
+            return summary
+    raise ConflictError(f"PM2.5 state of {device.device_id} kept changing")
+
+
+def _act(device: Device, result: hysteresis.Step, value: float, at: datetime,
+         policy: Pm25Policy) -> dict[str, Any]:
+    summary: dict[str, Any] = {"value_ugm3": value, "action": result.action,
+                               "active": result.state.active, "highs": result.state.highs}
+    detail = {"value_ugm3": value}
+    if result.action in ("start", "renew"):
+        reason = (f"PM2.5 {value:g} µg/m³ ≥ {policy.activate_ugm3:g} for "
+                  f"{policy.consecutive} readings ({device.device_id})"
+                  if result.action == "start" else
+                  f"PM2.5 still {value:g} µg/m³ ({device.device_id})")
+        summary["commands"] = commands.send(device.community_id, _actuators(device),
+                                            commands.SPRAY_START, policy.spray_duration_s,
+                                            reason)
+    elif result.action == "stop":
+        reason = f"PM2.5 {value:g} µg/m³ < {policy.clear_ugm3:g} ({device.device_id})"
+        summary["commands"] = commands.send(device.community_id, _actuators(device),
+                                            commands.SPRAY_STOP, 0, reason)
+    if result.action == "stop":
+        cleared = alarms.clear_by_condition(device.device_id, rules.AIR_QUALITY, at,
+                                            rules.CLEARED_BY_DEVICE)
+        summary["alarm_id"] = cleared.alarm_id if cleared else None
+    elif result.state.active and result.high:
+        raised = alarms.raise_alarm(device, rules.AIR_QUALITY, at, detail)
+        summary["alarm_id"] = raised.alarm.alarm_id
+    return summary
+
+
+def _actuators(device: Device) -> list[str]:
+    return [str(a) for a in device.actuators or []]

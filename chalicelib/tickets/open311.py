@@ -472,15 +472,15 @@ def _jurisdiction(caller: Caller, jurisdiction_id: str | None) -> str:
 
 
 def services(caller: Caller | None, q: docs.ServicesQuery) -> list[dict[str, Any]]:
-    """The ticket categories a resident can report in the community (device alarms apart).
-    Without a caller ``jurisdiction_id`` is required and names any community; with one it is
-    the caller's community by default and must be in their scope.
-    Raises NotFoundError (no such community, or out of scope), InvalidInputError."""
-    if caller is None:
-        if q.jurisdiction_id is None:
-            raise InvalidInputError("jurisdiction_id is required without a token", [
-                {"field": "jurisdiction_id", "message": "required without a token"}])
+    """The ticket categories a resident can report in the community (device alarms apart):
+    public, so ``jurisdiction_id`` names any community whoever asks; without it, the caller's
+    community (a token is then required).
+    Raises NotFoundError (no such community), InvalidInputError."""
+    if q.jurisdiction_id is not None:
         community = directory.get_community(q.jurisdiction_id)
+    elif caller is None:
+        raise InvalidInputError("jurisdiction_id is required without a token", [
+            {"field": "jurisdiction_id", "message": "required without a token"}])
     else:
         community, _ = directory.visible_community(caller,
                                                    _jurisdiction(caller, q.jurisdiction_id))

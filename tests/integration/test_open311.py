@@ -171,8 +171,9 @@ def test_other_communities_see_nothing(api: Api) -> None:
     assert api.get(f"{ROOT}/requests/{rid}.json", "zhang").status_code == 404
     assert rid not in ids(listed(api, "zhang"))
     assert listed(api, "zhang", service_request_id=rid) == []
-    for path in (f"{ROOT}/services.json?jurisdiction_id=jinxiu",
-                 f"{ROOT}/requests.json?jurisdiction_id=jinxiu",
+    public = f"{ROOT}/services.json?jurisdiction_id=jinxiu"
+    assert api.get(public, "zhang").json == api.get(public).json  # public whoever asks
+    for path in (f"{ROOT}/requests.json?jurisdiction_id=jinxiu",
                  f"{ROOT}/requests/{rid}.json?jurisdiction_id=longxing"):
         user = "lin" if path.endswith("longxing") else "zhang"
         open311_errors(api.get(path, user), 404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 PERIOD = cdk.Duration.minutes(5)
@@ -40,3 +41,21 @@ def function_errors(function_name: str) -> cloudwatch.Metric:
 def messages_waiting(queue: sqs.IQueue) -> cloudwatch.Metric:
     """The most messages visible in ``queue`` in a period (a dead-letter queue: any is bad)."""
     return queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
+
+
+def alarm_on_executions(
+    scope: Construct, prefix: str, machine: sfn.StateMachine, what: str
+) -> None:
+    """``<prefix>Failed`` and ``<prefix>TimedOut`` alarms on a state machine's executions."""
+    alarm_on_any(
+        scope,
+        f"{prefix}Failed",
+        f"A {what} execution failed: see its error in the Step Functions console",
+        machine.metric_failed(period=PERIOD, statistic="Sum"),
+    )
+    alarm_on_any(
+        scope,
+        f"{prefix}TimedOut",
+        f"A {what} execution timed out",
+        machine.metric_timed_out(period=PERIOD, statistic="Sum"),
+    )

@@ -86,6 +86,13 @@ def user_pool(scope: Construct) -> tuple[cognito.UserPool, cognito.UserPoolClien
         ),
         custom_attributes={COMMUNITY_ATTRIBUTE: cognito.StringAttribute(mutable=True)},
         account_recovery=cognito.AccountRecovery.NONE,
+        password_policy=cognito.PasswordPolicy(
+            min_length=12,
+            require_lowercase=True,
+            require_uppercase=True,
+            require_digits=True,
+            require_symbols=True,
+        ),
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
     for role in ROLES:

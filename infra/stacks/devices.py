@@ -34,7 +34,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.devices import topics
-from infra.stacks.alarms import alarm_on_any, messages_waiting
+from infra.stacks.alarms import alarm_on_any, alarm_on_executions, messages_waiting
 from infra.stacks.escalation import VENDED_LOGS_PREFIX
 
 TELEMETRY_BATCH_SIZE = 10  # the most Lambda takes from a FIFO queue at once
@@ -95,7 +95,8 @@ class DeviceIngest(Construct):
     functions' environment names its bucket and endpoint), then ``route`` to the functions."""
 
     def __init__(self, scope: Construct, construct_id: str, *, table: dynamodb.ITable,
-                 telemetry_timeout_s: int, metrics_namespace: str) -> None:
+                 access_logs: s3.IBucket, telemetry_timeout_s: int,
+                 metrics_namespace: str) -> None:
         super().__init__(scope, construct_id)
         self._table = table
         self._metrics_namespace = metrics_namespace
@@ -116,6 +117,8 @@ class DeviceIngest(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="evidence/",
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.iot_data_endpoint = self._iot_data_endpoint()
@@ -211,6 +214,7 @@ class DeviceIngest(Construct):
             role=role,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ERROR,
                                 include_execution_data=False),
+            tracing_enabled=True,
         )
         iam.Grant.add_to_principal(grantee=role, actions=["sqs:SendMessage"], resource_arns=[
             self.telemetry_queue.queue_arn, self.dead_letters.queue_arn])
@@ -317,3 +321,5 @@ class DeviceIngest(Construct):
         alarm_on_any(self, "TelemetryDeadLettersNotEmpty",
                      "Device readings that failed five times wait in the dead-letter queue",
                      messages_waiting(self.telemetry_dead_letters))
+        alarm_on_executions(self, "TelemetryWorkflowExecutions", self.enqueue,
+                            "device-reading workflow")

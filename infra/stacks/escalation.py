@@ -69,7 +69,7 @@ class EscalationWorkflow(Construct):
             role=self.role,
             logs=sfn.LogOptions(
                 destination=self.log_group,
-                level=sfn.LogLevel.ERROR,
+                level=sfn.LogLevel.ALL,
                 include_execution_data=False,
             ),
             tracing_enabled=True,

@@ -33,8 +33,10 @@ from chalicelib.core.db import (
 )
 from infra.stacks.alarms import alarm_on_any, function_errors
 from infra.stacks.auth import cognito_environment, external_issuer, user_pool
+from infra.stacks.dashboard import OperationsDashboard, api_identity
 from infra.stacks.devices import TELEMETRY_BATCH_SIZE, DeviceIngest
 from infra.stacks.escalation import EscalationWorkflow, state_machine_arn, state_machine_name
+from infra.stacks.nag import acknowledge_findings
 from infra.stacks.packaging import packaging_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +84,7 @@ ACCESS = {
 FUNCTIONS = tuple(ACCESS)
 
 UPLOAD_PREFIX = "uploads/"
+ACCESS_LOGS_BY_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 PHOTO_BATCH_SIZE = 5
 
 ATTRIBUTE_TYPES = {
@@ -140,10 +143,13 @@ def projection(index: dict[str, Any]) -> dict[str, Any]:
 class FanglinStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Buckets grant the S3 logging service in the log bucket's policy, not with an ACL.
+        self.node.set_context(ACCESS_LOGS_BY_POLICY, True)
         self.table = self._table("Table", table_definition(), TTL_ATTRIBUTE)
         self.idempotency_table = self._table(
             "IdempotencyTable", IDEMPOTENCY_TABLE_DEFINITION, IDEMPOTENCY_TTL_ATTRIBUTE
         )
+        self.access_logs = self._access_logs_bucket()
         self.uploads = self._uploads_bucket()
         self.media = self._private_bucket("Media")
         self.photo_events = self._photo_events_queue(construct_id)
@@ -161,6 +167,7 @@ class FanglinStack(cdk.Stack):
             self,
             "Devices",
             table=self.table,
+            access_logs=self.access_logs,
             telemetry_timeout_s=chalice_function_config(construct_id, DEVICE_TELEMETRY)
             .lambda_timeout,
             metrics_namespace=METRICS_NAMESPACE,
@@ -209,8 +216,29 @@ class FanglinStack(cdk.Stack):
             "The poll schedule failed: rolls may not freeze and closed polls stay uncounted",
             function_errors(self.function_resource(POLL_CLOSE).ref),
         )
+        self.dashboard = OperationsDashboard(
+            self,
+            "Operations",
+            namespace=METRICS_NAMESPACE,
+            api=api_identity(chalice_function_config(construct_id, API_HANDLER)),
+            functions={name: self.function_resource(name).ref for name in FUNCTIONS},
+            dead_letter_queues=self.dead_letter_queues(),
+            state_machines={
+                "Escalation": self.escalation.state_machine,
+                "Device readings": self.devices.enqueue,
+            },
+        )
+        acknowledge_findings(self, escalation_task=self.function_resource(ESCALATION_TASK))
         self._outputs()
         cdk.Tags.of(self).add("project", "fanglin")
+
+    def dead_letter_queues(self) -> dict[str, sqs.IQueue]:
+        """Every dead-letter queue of the stack, by what waits in it."""
+        return {
+            "Photo events": self.photo_events_dlq,
+            "Device messages": self.devices.dead_letters,
+            "Device readings": self.devices.telemetry_dead_letters,
+        }
 
     def role(self, chalice_name: str) -> iam.IRole:
         return self.api.get_role(role_logical_id(chalice_name))
@@ -242,10 +270,26 @@ class FanglinStack(cdk.Stack):
             )
         return table
 
+    def _access_logs_bucket(self) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(90))
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
     def _private_bucket(self, construct_id: str, **kwargs: Any) -> s3.Bucket:
         return s3.Bucket(
             self,
             construct_id,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=f"{construct_id.lower()}/",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -283,6 +327,7 @@ class FanglinStack(cdk.Stack):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
+        self.photo_events_dlq = dlq
         self._alarm_when_not_empty(dlq)
         timeout = chalice_function_config(stage, PHOTO_PROCESSOR).lambda_timeout
         return sqs.Queue(

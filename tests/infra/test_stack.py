@@ -71,7 +71,9 @@ def allow_statements(synthesized: Synthesized) -> Iterator[dict[str, Any]]:
     """Every Allow statement of every identity policy, inline or standalone."""
     for resource in synthesized.resources.values():
         props = resource.get("Properties", {})
-        documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        # A user pool's ``Policies`` is its password policy, not IAM.
+        inline = props.get("Policies", []) if resource["Type"].startswith("AWS::IAM::") else []
+        documents = [p["PolicyDocument"] for p in inline]
         if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             documents.append(props["PolicyDocument"])
         for document in documents:
@@ -166,7 +168,8 @@ def test_tables_follow_the_code_definition(
 
 def test_buckets_are_private_encrypted_and_ssl_only(synthesized: Synthesized) -> None:
     buckets = synthesized.of_type("AWS::S3::Bucket")
-    assert len(buckets) == 3
+    assert len(buckets) == 4
+    access_logs = synthesized.logical_id(synthesized.stack.access_logs)
     evidence = synthesized.logical_id(synthesized.stack.devices.evidence)
     for bucket_id, bucket in buckets.items():
         props = bucket["Properties"]
@@ -180,6 +183,9 @@ def test_buckets_are_private_encrypted_and_ssl_only(synthesized: Synthesized) ->
         assert encryption[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
         # Object Lock needs versions: the evidence bucket (tests/infra/test_devices_stack.py).
         assert ("VersioningConfiguration" in props) is (bucket_id == evidence)
+        if bucket_id != access_logs:
+            logging = props["LoggingConfiguration"]
+            assert logging["DestinationBucketName"] == {"Ref": access_logs}
     policies = synthesized.of_type("AWS::S3::BucketPolicy").values()
     ssl_only = [
         p["Properties"]["Bucket"]["Ref"]
@@ -461,12 +467,12 @@ def test_state_machine_is_named_so_functions_know_its_arn_in_advance(
     assert render(state_machine(synthesized)["StateMachineName"]) == STATE_MACHINE_NAME
 
 
-def test_state_machine_logs_errors_without_execution_data_and_is_traced(
+def test_state_machine_logs_all_events_without_execution_data_and_is_traced(
     synthesized: Synthesized,
 ) -> None:
     props = state_machine(synthesized)
     logging = props["LoggingConfiguration"]
-    assert logging["Level"] == "ERROR"
+    assert logging["Level"] == "ALL"
     assert logging["IncludeExecutionData"] is False
     log_group_id = synthesized.logical_id(synthesized.stack.escalation.log_group)
     [destination] = logging["Destinations"]
@@ -529,9 +535,9 @@ def test_failed_or_timed_out_executions_raise_an_alarm(
     synthesized: Synthesized, metric_name: str
 ) -> None:
     machine_id = synthesized.logical_id(synthesized.stack.escalation.state_machine)
-    [props] = alarms_on(synthesized, metric_name)
+    dimensions = [{"Name": "StateMachineArn", "Value": {"Ref": machine_id}}]
+    [props] = [p for p in alarms_on(synthesized, metric_name) if p["Dimensions"] == dimensions]
     assert props["Namespace"] == "AWS/States"
-    assert props["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": machine_id}}]
     assert props["Statistic"] == "Sum"
     assert props["Threshold"] == 1
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"

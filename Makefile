@@ -30,8 +30,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy chalicelib app.py infra bench
 
-test: lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist worksteal tests
+# Whole files per worker (one local stack or moto set-up each), the longest first.
+PYTEST_FLAGS ?= -n 2 --dist loadfile --no-loadscope-reorder -p tests.longest_first
+
+# pytest in the foreground, lint and typecheck beside it (their output follows pytest's); fails
+# when any of the three fails.
+test: $(STAMP)
+	@checks=$$(mktemp); \
+	echo "$(MAKE) -k lint typecheck (beside pytest)"; \
+	$(MAKE) --no-print-directory -k lint typecheck >$$checks 2>&1 & checking=$$!; \
+	echo "$(BIN)/python -m pytest $(PYTEST_FLAGS) tests"; \
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests; tested=$$?; \
+	wait $$checking; checked=$$?; cat $$checks; rm -f $$checks; \
+	test $$tested -eq 0 && test $$checked -eq 0
 
 unit integration e2e infra: $(STAMP)
 	$(BIN)/python -m pytest tests/$@

@@ -17,7 +17,11 @@ from chalicelib.core import clients, config
 from chalicelib.core.db import reset_connections
 from chalicelib.identity import tokens as auth
 from chalicelib.identity.caller import Caller
+from tests.integration.moto_speed import snapshot_only_written_items
 from tests.tokens import Issuer, new_key
+
+snapshot_only_written_items()
+
 
 ADMIN = Caller(user_id="seed-admin", name="seed", phone=None, roles=frozenset({"admin"}),
                community_id=None)

@@ -1,0 +1,145 @@
+"""The test-only transaction patch of tests/integration/moto_speed.py: every transaction ends as
+moto's own code ends it (same error, same table), a failed one leaves every item as it was, and
+a transaction no longer copies the items it does not write."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
+
+TABLE = "fanglin-test"
+
+
+def backend() -> DynamoDBBackend:
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]  # type: ignore[no-any-return]
+
+
+def s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": s(pk), "sk": s(sk)}
+
+
+def seed() -> None:
+    for pk, sk, extra in (
+            ("TICKET#1", "TICKET", {"status": s("submitted"), "gsi1pk": s("OPEN"),
+                                    "gsi1sk": s("2026-01-01")}),
+            ("TICKET#1", "EVENT#1", {"action": s("create")}),
+            ("TICKET#1", "EVENT#2", {"action": s("comment"), "tags": {"SS": ["a", "b"]}}),
+            ("STATS#jinxiu", "day:2026-01-01", {"created": {"N": "5"},
+                                                "per": {"M": {"lin": {"N": "2"}}}}),
+            ("RATE#lin", "2026-01-01T00", {"count": {"N": "1"}})):
+        backend().put_item(TABLE, key(pk, sk) | extra)
+
+
+def dump() -> list[Any]:
+    """Every partition of every table in its order, with its items in their order."""
+    return [(name, [(hash_value.value, [(range_value.value, item.to_json())
+                                        for range_value, item in partition.items()])
+                    for hash_value, partition in table.items.items()])
+            for name, table in backend().tables.items()]
+
+
+def outcome(run: Callable[[DynamoDBBackend, list[dict[str, Any]]], None],
+            transact: list[dict[str, Any]]) -> tuple[str, Any, list[Any]]:
+    """Run ``transact`` from the seeded table: the error it raised, its reasons, the table."""
+    table = backend().tables[TABLE]
+    table.items.clear()
+    seed()
+    try:
+        run(backend(), transact)
+        error, reasons = "", None
+    except Exception as err:  # noqa: BLE001 - the error itself is what is compared
+        error, reasons = type(err).__name__, getattr(err, "cancellation_reasons", None)
+    return error, reasons, dump()
+
+
+def put(pk: str, sk: str, **condition: Any) -> dict[str, Any]:
+    return {"Put": {"TableName": TABLE, "Item": key(pk, sk) | {"v": s("new")}, **condition}}
+
+
+def update(pk: str, sk: str, expression: str, values: dict[str, Any],
+           names: dict[str, str] | None = None) -> dict[str, Any]:
+    op = {"TableName": TABLE, "Key": key(pk, sk), "UpdateExpression": expression,
+          "ExpressionAttributeValues": values}
+    return {"Update": op | ({"ExpressionAttributeNames": names} if names else {})}
+
+
+def delete(pk: str, sk: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": TABLE, "Key": key(pk, sk)}}
+
+
+def check(pk: str, sk: str, condition: str) -> dict[str, Any]:
+    return {"ConditionCheck": {"TableName": TABLE, "Key": key(pk, sk),
+                               "ConditionExpression": condition}}
+
+
+WRITES = [put("TICKET#1", "EVENT#3"), put("TICKET#2", "TICKET"),
+          update("STATS#jinxiu", "day:2026-01-01", "ADD created :one SET per.lin = :two",
+                 {":one": {"N": "1"}, ":two": {"N": "3"}}),
+          update("TICKET#1", "TICKET", "SET #s = :s REMOVE gsi1pk", {":s": s("acknowledged")},
+                 {"#s": "status"}),
+          delete("TICKET#1", "EVENT#1"), update("NEW#1", "X", "SET n = :n", {":n": {"N": "1"}})]
+
+FAILED = {
+    "a condition fails last": WRITES + [check("RATE#lin", "2026-01-01T00",
+                                              "attribute_not_exists(pk)")],
+    "a condition fails first": [check("TICKET#1", "TICKET", "attribute_not_exists(pk)")] + WRITES,
+    "a put's condition fails": WRITES[:3] + [put("TICKET#1", "EVENT#2",
+                                                 ConditionExpression="attribute_not_exists(pk)")],
+    "one item written twice": WRITES + [delete("TICKET#1", "EVENT#3")],
+    "an update adds to a string": WRITES[:4] + [update("TICKET#1", "EVENT#2", "ADD action :one",
+                                                       {":one": {"N": "1"}})],
+    "a missing table": WRITES + [{"Delete": {"TableName": "nope", "Key": key("A", "B")}}],
+}
+
+
+@pytest.fixture
+def original(aws: dict[str, Any]) -> Callable[[DynamoDBBackend, list[dict[str, Any]]], None]:
+    patched = DynamoDBBackend.transact_write_items
+    assert getattr(patched, "snapshots_written_items", False), "the patch is not installed"
+    return patched.__wrapped__  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.mark.parametrize("transact", list(FAILED.values()), ids=list(FAILED))
+def test_a_failed_transaction_leaves_every_item_as_it_was(
+        original: Callable[..., None], transact: list[dict[str, Any]]) -> None:
+    seeded = outcome(lambda b, t: None, [])[2]
+    error, reasons, after = outcome(DynamoDBBackend.transact_write_items, transact)
+    assert error
+    assert after == seeded
+    assert (error, reasons, after) == outcome(original, transact)
+
+
+def test_a_transaction_that_succeeds_writes_what_moto_writes(
+        original: Callable[..., None]) -> None:
+    patched = outcome(DynamoDBBackend.transact_write_items, WRITES)
+    assert patched[0] == ""
+    assert patched == outcome(original, WRITES)
+    assert patched[2] != outcome(lambda b, t: None, [])[2]
+
+
+def test_a_transaction_copies_only_the_items_it_writes(
+        original: Callable[..., None], monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(300):
+        backend().put_item(TABLE, key(f"DIR#{n}", "ITEM") | {"n": {"N": str(n)}})
+    seed()
+    copied: list[Item] = []
+    deepcopy = Item.__deepcopy__
+
+    def counting(self: Item, memo: dict[int, Any]) -> Item:
+        copied.append(self)
+        return deepcopy(self, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", counting)
+    failing = [WRITES[2], check("RATE#lin", "2026-01-01T00", "attribute_not_exists(pk)")]
+    with pytest.raises(Exception, match="Transaction cancelled"):
+        backend().transact_write_items(failing)
+    assert [item.hash_key.value for item in copied] == ["STATS#jinxiu"] * len(copied)
+    assert len(copied) <= 2

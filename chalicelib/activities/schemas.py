@@ -1,36 +1,19 @@
 """Request documents of volunteer activities (pydantic)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from chalicelib.activities import rules
-from chalicelib.core.documents import Document, Id, LongText, Name, PageQuery
-from chalicelib.core.timeutil import iso, parse_iso
+from chalicelib.core.documents import Document, Id, LongText, Name, PageQuery, Timestamp
+from chalicelib.core.timeutil import parse_iso
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 MAX_CAPACITY = 10_000
 MAX_POINTS_PER_HOUR = 1_000
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-def _timestamp(text: str) -> str:
-    """An ISO-8601 time with its offset (``Z`` or ``+08:00``), kept in UTC with ``Z``."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise ValueError("not an ISO-8601 time, e.g. 2026-10-01T08:00:00+08:00") from err
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("an ISO-8601 time needs its offset, e.g. 2026-10-01T08:00:00+08:00")
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError("out of range (2000 to 2099)")
-    return iso(moment)
-
-
-Timestamp = Annotated[str, StringConstraints(max_length=40), AfterValidator(_timestamp)]
 
 
 class NewActivity(Document):

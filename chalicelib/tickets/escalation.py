@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from chalicelib.core import observability
 from chalicelib.core.config import get_settings
 from chalicelib.core.ids import new_id
 from chalicelib.core.timeutil import iso, iso_ceil_second, parse_iso, utcnow
@@ -55,6 +56,7 @@ class Step:
     bumps: list[stats.Bump] = field(default_factory=list)
     event: TicketEvent | None = None
     tell_followers: str | None = None
+    metrics: tuple[str, ...] = ()
 
 
 def advance(ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -80,6 +82,8 @@ def advance(ticket_id: str, now: datetime | None = None) -> dict[str, Any]:
     else:
         step = _final_breach(ticket, now)
     committed = _commit(ticket, step)
+    for metric in step.metrics:
+        observability.add_metric(metric)
     if step.tell_followers:
         inbox.notify_users(store.follower_ids(ticket_id, FAN_OUT_LIMIT), "escalated", ticket_id,
                            step.tell_followers, now)
@@ -109,15 +113,18 @@ def _escalate(ticket: Ticket, now: datetime) -> Step:
     clock = sla.plan(sla.get_policy(ticket.community_id), ticket.category, level, phase, now, now)
     sets = sla.clock_values(clock)
     sets["escalation_level"] = max(level, int(ticket.escalation_level))
+    metrics = [sla.escalation_metric(level)]
     if phase == "respond" and ticket.responded_in_time is None:
         sets["responded_in_time"] = False
+        metrics.append(sla.response_metric(False))
     what = "响应" if phase == "respond" else "办结"
     note = f"{LEVEL_NAMES[level - 1]}未在时限内{what}，升级至{LEVEL_NAMES[level]}"
     first = int(ticket.escalation_level) == 0
     return Step(sets, notifications=inbox.for_parties(ticket, [level, 0], "escalated", note,
                                                       now, level=level),
                 bumps=stats.on_escalation(ticket, now, ticket.timezone, first),
-                event=_event(ticket, now, "escalated", note), tell_followers=note)
+                event=_event(ticket, now, "escalated", note), tell_followers=note,
+                metrics=tuple(metrics))
 
 
 def _final_breach(ticket: Ticket, now: datetime) -> Step:
@@ -125,7 +132,7 @@ def _final_breach(ticket: Ticket, now: datetime) -> Step:
     return Step({"breached_final": True}, set(sla.FINAL),
                 notifications=inbox.for_parties(ticket, [sla.LAST_LEVEL, 1, 0], "breached",
                                                 note, now),
-                event=_event(ticket, now, "breached", note))
+                event=_event(ticket, now, "breached", note), metrics=(sla.FINAL_BREACH_METRIC,))
 
 
 def _auto_close(ticket: Ticket, now: datetime) -> Step:
@@ -186,7 +193,7 @@ def start_workflow(ticket_id: str, cycle: int, check_at: str) -> str | None:
 
     Returns the execution name, or None when it could not be started (the sweep covers it).
     """
-    from chalicelib.core import clients, observability
+    from chalicelib.core import clients
 
     sfn = clients.client("stepfunctions")
     name = execution_name(ticket_id, cycle)

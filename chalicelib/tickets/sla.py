@@ -26,6 +26,8 @@ AUTO_CLOSE = "close"
 AUTO_CLOSE_AFTER = timedelta(days=7)
 RESPONSIBLE = ("property", "community", "street")
 LAST_LEVEL = 2
+FINAL_BREACH_METRIC = "SlaFinalBreach"
+RESPONSE_METRICS = {True: "SlaResponseMet", False: "SlaResponseMissed"}
 POLICY_TTL_S = 30
 """How long a container keeps a community's policy document (or its absence) after reading it:
 a new policy reaches new tickets in other containers at most this late."""
@@ -165,3 +167,13 @@ def live(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "resolved_in_time": ticket.resolved_in_time,
         "resolved_at_level": ticket.resolved_at_level,
     }
+
+
+def escalation_metric(level: int) -> str:
+    """The metric counting escalations to ``level`` (the dashboard's escalations by level)."""
+    return f"EscalatedToLevel{level}"
+
+
+def response_metric(in_time: bool) -> str:
+    """The metric counting first responses at a ticket's level, met or missed."""
+    return RESPONSE_METRICS[in_time]

@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.core import observability
 from chalicelib.core.errors import (
     ConflictError,
     ForbiddenError,
@@ -214,12 +215,15 @@ def _event(t: Ticket, now: datetime, caller: Caller, role: str, action: str,
 def _commit(t: Ticket, sets: dict[str, Any], removes: set[str], event: TicketEvent,
             bumps: list[stats.Bump], action: str) -> Ticket:
     try:
-        return store.commit(t, store.TicketWrite(sets, removes, event, bumps))
+        committed = store.commit(t, store.TicketWrite(sets, removes, event, bumps))
     except store.StaleTicketError as err:
         current = read_ticket(t.ticket_id, consistent=True).status
         if current != t.status:
             raise InvalidTransitionError(action, current) from err
         raise TicketBusyError(t.ticket_id) from err
+    if t.responded_in_time is None and "responded_in_time" in sets:
+        observability.add_metric(sla.response_metric(bool(sets["responded_in_time"])))
+    return committed
 
 
 def _retrying(operation: Callable[[], Detail]) -> Detail:

@@ -20,6 +20,7 @@ from chalice.config import Config
 from constructs import Construct
 
 from chalicelib.core.observability import SERVICE
+from chalicelib.tickets import sla
 from infra.stacks.alarms import PERIOD
 
 WIDTH = 12
@@ -91,6 +92,18 @@ class OperationsDashboard(Construct):
                 "SLA sweep: checkpoints due and advanced without a workflow",
                 [self._app(f"Sweep{count}") for count in SWEEP_COUNTS]
                 + [self._app("WorkflowStartFailures")],
+            ),
+        )
+        self.dashboard.add_widgets(
+            self._graph(
+                "Escalations by level",
+                [self._app(sla.escalation_metric(level))
+                 for level in range(1, sla.LAST_LEVEL + 1)],
+            ),
+            self._graph(
+                "SLA compliance: first responses met / missed, final breaches",
+                [self._app(sla.response_metric(True)), self._app(sla.response_metric(False)),
+                 self._app(sla.FINAL_BREACH_METRIC)],
             ),
         )
         self.dashboard.add_widgets(

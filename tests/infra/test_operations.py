@@ -144,7 +144,8 @@ def test_dashboard_charts_the_metrics_the_code_emits(synthesized: Synthesized) -
     assert all(m[2:4] == ["service", SERVICE] for m in metrics if m[0] == METRICS_NAMESPACE)
     assert f"Photos{REJECTED.capitalize()}" in {f"Photos{o}" for o in PHOTO_OUTCOMES}
     assert {"PhotosRejected", "ClientErrors", "ServerErrors", "SweepAdvanced",
-            "WorkflowStartFailures"} <= application
+            "WorkflowStartFailures", "EscalatedToLevel1", "EscalatedToLevel2", "SlaResponseMet",
+            "SlaResponseMissed", "SlaFinalBreach"} <= application
     gateway = {(m[1], m[-1].get("stat")) for m in metrics if m[0] == "AWS/ApiGateway"}
     assert {("4XXError", "Sum"), ("5XXError", "Sum"), ("Latency", "p99")} <= gateway
     errors = [json.dumps(m) for m in metrics if m[:2] == ["AWS/Lambda", "Errors"]]

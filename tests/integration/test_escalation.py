@@ -194,3 +194,23 @@ def test_confirmed_or_reopened_tickets_do_not_close_themselves(api):
     later = parse_iso(stored(reopened).created_at) + timedelta(days=7, hours=1)
     escalation.advance(reopened, later)
     assert stored(reopened).status == "acknowledged"
+
+
+def test_escalations_and_responses_are_counted_for_the_dashboard(api, monkeypatch):
+    from chalicelib.core import observability
+
+    counted = []
+    monkeypatch.setattr(observability, "add_metric", lambda name, *a, **k: counted.append(name))
+    late = new_ticket(api)["ticket"]["ticket_id"]
+    at_six = created(late) + timedelta(hours=6)
+    escalation.advance(late, at_six)
+    escalation.advance(late, at_six + timedelta(minutes=240))
+    escalation.advance(late, at_six + timedelta(minutes=480))
+    assert [n for n in counted if n.startswith(("Escalated", "Sla"))] == [
+        "EscalatedToLevel1", "SlaResponseMissed", "EscalatedToLevel2", "SlaFinalBreach"]
+    counted.clear()
+    prompt = new_ticket(api)["ticket"]["ticket_id"]
+    assert api.post(f"/tickets/{prompt}/acknowledge", "wuye", {"note": "马上到"}).status_code == 200
+    assert api.post(f"/tickets/{prompt}/comments", "wuye", {"message": "在路上"}
+                    ).status_code == 201
+    assert [n for n in counted if n.startswith("Sla")] == ["SlaResponseMet"]

@@ -216,6 +216,13 @@ class FanglinStack(cdk.Stack):
             "The poll schedule failed: rolls may not freeze and closed polls stay uncounted",
             function_errors(self.function_resource(POLL_CLOSE).ref),
         )
+        alarm_on_any(
+            self,
+            "DeviceWatchErrors",
+            "The device watch failed: silent devices may show online and raise no maintenance "
+            "alarm",
+            function_errors(self.function_resource(DEVICE_WATCH).ref),
+        )
         self.dashboard = OperationsDashboard(
             self,
             "Operations",

@@ -182,3 +182,17 @@ def test_buckets_log_access_each_under_its_own_prefix(synthesized: Synthesized) 
     }
     assert writes == {name: f"/{prefix}*" for name, prefix in logged.items()}
     assert len(set(logged.values())) == len(logged) == 3
+
+
+def test_every_scheduled_function_raises_an_alarm_on_errors(synthesized: Synthesized) -> None:
+    from app import app
+    from infra.local.schedule import schedules_of
+
+    watched = {json.dumps(a["Dimensions"]) for a in alarms(synthesized)
+               if a.get("MetricName") == "Errors" and a.get("Namespace") == "AWS/Lambda"
+               and fires_on_first(a)}
+    scheduled = [s.name for s in schedules_of(app)]
+    assert scheduled
+    for name in scheduled:
+        dimension = [{"Name": "FunctionName", "Value": {"Ref": function_logical_id(name)}}]
+        assert json.dumps(dimension) in watched, name

@@ -53,6 +53,7 @@ class LocalStack:
     aws_port: int
     mqtt_port: int
     ready: dict[str, str] = field(default_factory=dict)
+    final_output: str = ""
     _tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,12 +155,23 @@ def running_stack(logs: Path, overrides: dict[str, str] | None = None) -> Iterat
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(5)
+            running.final_output = running.output()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """One local stack per pytest worker, shared by every e2e module that runs there: a module
+    uses its own objects and counts only what it can recount, and never restarts or reconfigures
+    the stack (those start their own with ``running_stack``)."""
     with running_stack(tmp_path_factory.mktemp("local-stack")) as running:
         yield running
+    assert_stopped_cleanly(running)
+
+
+def assert_stopped_cleanly(stopped: LocalStack) -> None:
+    """The stack exited 0 on SIGINT (as Ctrl-C sends), with no traceback in its output."""
+    assert stopped.process.returncode == 0, stopped.final_output
+    assert "Traceback" not in stopped.final_output, stopped.final_output
 
 
 def poll(fetch: Any, done: Any, timeout_s: float, interval_s: float = 0.2) -> Any:

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 COMMUNITY = "jinxiu"
 ESTATE = "jinxiu-huayuan"
 OPEN = {"submitted", "acknowledged"}
+HANDLED = {"resolved", "closed"}
 RACERS = {"ack": 14, "public": 12, "internal": 12, "resident": 12}
 BURST = 64
 TIMEOUT_S = 120
@@ -181,18 +182,33 @@ def stored_counter(stack: LocalStack, metric: str, bucket_prefix: str) -> float:
     return float(sum(item.get(metric, 0) for item in items))
 
 
+def community_tickets(stack: LocalStack) -> list[dict[str, Any]]:
+    """Every resident ticket of the community, as its staff list them (all pages)."""
+    found: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = get_json(stack, f"/tickets?community_id={COMMUNITY}&limit=100{cursor}", "chen")
+        found += [t for t in page["items"] if t["source"] == "resident"]
+        if not page["next_cursor"]:
+            return found
+        cursor = f"&cursor={page['next_cursor']}"
+
+
 def test_statistics_agree_with_a_recount(stack: LocalStack, quiet_ticket: str,
                                          raced_ticket: str, outcomes: list[Outcome]) -> None:
-    mine = [get_json(stack, f"/tickets/{t}", "chen") for t in (quiet_ticket, raced_ticket)]
-    listed = get_json(stack, f"/tickets?community_id={COMMUNITY}&limit=100", "chen")["items"]
-    assert {t["ticket_id"] for t in listed} == {quiet_ticket, raced_ticket}
+    """The stack is shared with other modules: the figures are recounted from every ticket of
+    the community, and must include this module's two."""
+    tickets = community_tickets(stack)
+    assert {quiet_ticket, raced_ticket} <= {t["ticket_id"] for t in tickets}
     stats = get_json(stack, f"/communities/{COMMUNITY}/stats", "chen")
-    responded = sum(1 for t in mine if t["acknowledged_at"])
-    assert stats["created"] == len(mine) == 2
-    assert stats["open"] == sum(1 for t in mine if t["status"] in OPEN) == 2
-    assert (stats["handled"], stats["escalated_open"]) == (0, 0)
+    responded = sum(1 for t in tickets if t["acknowledged_at"])
+    assert stats["created"] == len(tickets)
+    assert stats["open"] == sum(1 for t in tickets if t["status"] in OPEN)
+    assert stats["handled"] == sum(1 for t in tickets if t["status"] in HANDLED)
+    assert stats["escalated_open"] == sum(
+        1 for t in tickets if t["status"] in OPEN and t["sla"]["escalation_level"] > 0)
     assert stats["response_in_time_rate"] == 1.0
-    assert stored_counter(stack, "responded", "DAY#") == responded == 1
+    assert stored_counter(stack, "responded", "DAY#") == responded >= 1
     assert stored_counter(stack, "responded", "MONTH#") == responded
 
 

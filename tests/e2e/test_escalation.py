@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.conftest import LocalStack, poll, running_stack
+from tests.e2e.conftest import LocalStack, assert_stopped_cleanly, poll, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,7 @@ HOST_ZONE = "Asia/Shanghai"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with running_stack(tmp_path_factory.mktemp("escalation-stack"), {"TZ": HOST_ZONE}) as running:
         yield running
+    assert_stopped_cleanly(running)
 
 
 def parse(at: str) -> datetime:

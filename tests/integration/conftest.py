@@ -17,11 +17,10 @@ from chalicelib.core import clients, config
 from chalicelib.core.db import reset_connections
 from chalicelib.identity import tokens as auth
 from chalicelib.identity.caller import Caller
-from tests.integration.moto_speed import snapshot_only_written_items
+from tests.integration import moto_speed
 from tests.tokens import Issuer, new_key
 
-snapshot_only_written_items()
-
+moto_speed.install()
 
 ADMIN = Caller(user_id="seed-admin", name="seed", phone=None, roles=frozenset({"admin"}),
                community_id=None)

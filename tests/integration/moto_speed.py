@@ -1,15 +1,28 @@
-"""Test-only speed-up of moto's DynamoDB transactions, same outcomes.
+"""Test-only speed-ups of the embedded AWS, same outcomes; ``install`` puts them in place.
 
-moto (5.2.5) starts every ``TransactWriteItems`` by deep-copying each table the transaction names,
-to put the copy back if the transaction fails. The app has one table, so every transaction copied
-every item in it: the cost grew with the table (a third of the statistics property test).
+Transactions: moto (5.2.5) starts every ``TransactWriteItems`` by deep-copying each table the
+transaction names, to put the copy back if the transaction fails. The app has one table, so every
+transaction copied every item in it: the cost grew with the table (a third of the statistics
+property test). ``snapshot_only_written_items`` keeps moto's transaction code and changes only that
+snapshot: before moto runs the transaction, the partitions it names are saved (their item order,
+and a deep copy of each item at a key the transaction writes, since an update changes an item in
+place); moto's own "copy" of a table is then the table itself. If the transaction fails in any
+way, the saved partitions and the table's stream records are put back, so a failed transaction
+leaves the table exactly as it was.
 
-``snapshot_only_written_items`` keeps moto's transaction code and changes only that snapshot:
-before moto runs the transaction, the partitions it writes are saved (their item order, and a deep
-copy of each item at a key the transaction writes, since an update changes an item in place);
-moto's own "copy" of a table is then the table itself. If the transaction fails in any way, the
-saved partitions and the table's stream records are put back, so a failed transaction leaves the
-table exactly as it was (tests/integration/test_moto_speed.py checks this)."""
+Service models: botocore parses a service's JSON model once per session, and each test module
+starts new sessions (moto's ``mock_aws`` drops boto3's default session; the fixtures reset the
+app's). ``share_service_models`` lets every botocore loader of the process with the same search
+path share what it has parsed (half of each module's set-up), as the clients of one session
+already do.
+
+Responses: moto builds each answer by walking the operation's output shape, and for every member
+of every structure it asks six alias providers which keys of the Python value might hold it (a
+fifth of the integration tier's time went there, most of it for the ten members of each DynamoDB
+attribute value). For a plain ``dict`` value those keys depend only on the member's shape, its
+parent shape and its name, so ``remember_attribute_keys`` computes them once per member shape.
+
+tests/integration/test_moto_speed.py checks all three."""
 from __future__ import annotations
 
 import copy
@@ -17,6 +30,8 @@ import functools
 import threading
 from typing import Any
 
+from botocore import loaders
+from moto.core import serialize
 from moto.dynamodb import models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -94,8 +109,14 @@ class _CopyModule:
         return copy.deepcopy(x, memo)
 
 
+def install() -> None:
+    """The three speed-ups, in this process (idempotent)."""
+    snapshot_only_written_items()
+    share_service_models()
+    remember_attribute_keys()
+
+
 def snapshot_only_written_items() -> None:
-    """Install the patch (idempotent) in this process."""
     backend = models.DynamoDBBackend
     if getattr(backend.transact_write_items, "snapshots_written_items", False):
         return
@@ -116,3 +137,70 @@ def snapshot_only_written_items() -> None:
     transact_write_items.snapshots_written_items = True  # type: ignore[attr-defined]
     models.copy = _CopyModule()  # type: ignore[assignment]
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+_PARSED: dict[tuple[Any, ...], Any] = {}
+
+
+class _SharedParsedModels:
+    """A loader's cache (botocore's ``instance_cache`` keys), held for every loader of the process
+    of the same class with the same extras and, at the time of the call, the same search path
+    (boto3 adds its own to a loader; moto's loader adds moto's path and extras)."""
+
+    def __init__(self, loader: loaders.Loader) -> None:
+        self.loader = loader
+
+    def _key(self, key: Any) -> tuple[Any, ...]:
+        loader = self.loader
+        return type(loader), tuple(loader.extras_types), tuple(loader.search_paths), key
+
+    def __contains__(self, key: Any) -> bool:
+        return self._key(key) in _PARSED
+
+    def __getitem__(self, key: Any) -> Any:
+        return _PARSED[self._key(key)]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        _PARSED[self._key(key)] = value
+
+
+def share_service_models() -> None:
+    if getattr(loaders.Loader.__init__, "shares_parsed_models", False):
+        return
+    original = loaders.Loader.__init__
+
+    @functools.wraps(original)
+    def __init__(self: loaders.Loader, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._cache = _SharedParsedModels(self)
+
+    __init__.shares_parsed_models = True  # type: ignore[attr-defined]
+    loaders.Loader.__init__ = __init__  # type: ignore[method-assign]
+
+
+_KEYS: dict[tuple[int, int, str], tuple[Any, Any, tuple[str, ...]]] = {}
+
+
+def remember_attribute_keys() -> None:
+    picker = serialize.XFormedAttributePicker
+    if getattr(picker.get_possible_keys, "remembers_keys", False):
+        return
+    original = picker.get_possible_keys
+
+    @functools.wraps(original)
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        """The keys moto's providers name for a member of a plain dict, computed once (the
+        entry holds the shapes, so their ids stay theirs)."""
+        if type(context.obj) is not dict or self.alias_providers is not \
+                serialize.DEFAULT_ALIAS_PROVIDERS:
+            return original(self, context)
+        shape = context.shape
+        parent = getattr(shape, "parent", None)
+        entry = _KEYS.get((id(shape), id(parent), context.key))
+        if entry is None or entry[0] is not shape or entry[1] is not parent:
+            entry = (shape, parent, tuple(original(self, context)))
+            _KEYS[(id(shape), id(parent), context.key)] = entry
+        return entry[2]
+
+    get_possible_keys.remembers_keys = True  # type: ignore[attr-defined]
+    picker.get_possible_keys = get_possible_keys  # type: ignore[method-assign]

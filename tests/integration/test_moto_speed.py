@@ -1,13 +1,21 @@
-"""The test-only transaction patch of tests/integration/moto_speed.py: every transaction ends as
-moto's own code ends it (same error, same table), a failed one leaves every item as it was, and
-a transaction no longer copies the items it does not write."""
+"""The test-only speed-ups of tests/integration/moto_speed.py. Transactions: every transaction
+ends as moto's own code ends it (same error, same table), a failed one leaves every item as it
+was, and a transaction no longer copies the items it does not write. Service models: a second
+botocore session reads no model file again and gets the same model; a loader with another
+search path or other extras reads its own. Responses: moto answers byte for byte as it does
+without the remembered keys, and asks its providers once per member."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.session
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
+from botocore import loaders
+from moto.core import DEFAULT_ACCOUNT_ID, serialize
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 
@@ -143,3 +151,96 @@ def test_a_transaction_copies_only_the_items_it_writes(
         backend().transact_write_items(failing)
     assert [item.hash_key.value for item in copied] == ["STATS#jinxiu"] * len(copied)
     assert len(copied) <= 2
+
+
+def test_a_second_session_reads_no_model_file_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert getattr(loaders.Loader.__init__, "shares_parsed_models", False), "not installed"
+    first = botocore.session.Session().create_client("sqs", region_name="us-east-1")
+    read: list[str] = []
+    load_file = loaders.JSONFileLoader.load_file
+
+    def counting(self: loaders.JSONFileLoader, file_path: str) -> Any:
+        read.append(file_path)
+        return load_file(self, file_path)
+
+    monkeypatch.setattr(loaders.JSONFileLoader, "load_file", counting)
+    second = botocore.session.Session().create_client("sqs", region_name="us-east-1")
+    assert read == []
+    assert second.meta.service_model.operation_names == first.meta.service_model.operation_names
+    assert second.meta.service_model.metadata == first.meta.service_model.metadata
+
+
+def test_a_loader_with_another_search_path_reads_its_own_models(tmp_path: Path) -> None:
+    shared = loaders.Loader().load_service_model("sqs", "service-2")
+    version = shared["metadata"]["apiVersion"]
+    own = tmp_path / "sqs" / version / "service-2.json"
+    own.parent.mkdir(parents=True)
+    own.write_text(json.dumps({"metadata": {"apiVersion": version, "serviceId": "mine"},
+                               "operations": {}, "shapes": {}}))
+    mine = loaders.Loader(extra_search_paths=[str(tmp_path)]).load_service_model(
+        "sqs", "service-2", version)
+    assert mine["metadata"]["serviceId"] == "mine"
+    assert loaders.Loader().load_service_model("sqs", "service-2", version) is shared
+    plain = loaders.Loader(include_default_extras=False).load_service_model(
+        "sqs", "service-2", version)
+    assert plain is not shared and plain["metadata"] == shared["metadata"]
+
+
+EVERY_TYPE = key("TYPES#1", "ITEM") | {
+    "s": s("文字"), "n": {"N": "-12.50"}, "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"x", b"y"]},
+    "null": {"NULL": True}, "bool": {"BOOL": False}, "gsi1pk": s("TYPES"), "gsi1sk": s("1"),
+    "m": {"M": {"inner": {"L": [s("x"), {"N": "1"}, {"M": {"deep": {"BOOL": True}}}]}}}}
+
+
+def answers(client: Any) -> list[bytes]:
+    bodies: list[bytes] = []
+
+    def keep(response_dict: dict[str, Any], **kwargs: Any) -> None:
+        bodies.append(response_dict["body"])
+
+    client.meta.events.register("before-parse.dynamodb.*", keep)
+    try:
+        client.get_item(TableName=TABLE, Key=key("TYPES#1", "ITEM"))
+        client.query(TableName=TABLE, IndexName="gsi1",
+                     KeyConditionExpression="gsi1pk = :p", ExpressionAttributeValues={
+                         ":p": s("TYPES")})
+        client.scan(TableName=TABLE, Limit=3)
+        client.batch_get_item(RequestItems={TABLE: {"Keys": [key("TYPES#1", "ITEM")]}})
+        client.update_item(TableName=TABLE, Key=key("TYPES#1", "ITEM"),
+                           UpdateExpression="SET n = n + :one", ReturnValues="ALL_OLD",
+                           ExpressionAttributeValues={":one": {"N": "0"}})
+        try:
+            client.put_item(TableName=TABLE, Item=EVERY_TYPE,
+                            ConditionExpression="attribute_not_exists(pk)",
+                            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except client.exceptions.ConditionalCheckFailedException:
+            pass
+    finally:
+        client.meta.events.unregister("before-parse.dynamodb.*", keep)
+    return bodies
+
+
+def test_answers_are_byte_for_byte_moto_s_own(aws: dict[str, Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    picker = serialize.XFormedAttributePicker
+    assert getattr(picker.get_possible_keys, "remembers_keys", False), "not installed"
+    client = boto3.client("dynamodb")
+    seed()
+    client.put_item(TableName=TABLE, Item=EVERY_TYPE)
+    answers(client)
+    asked: list[str] = []
+    has_alias = serialize.NoAlias.has_alias
+
+    def counting(self: Any, key: str) -> bool:
+        asked.append(key)
+        return has_alias(self, key)
+
+    monkeypatch.setattr(serialize.NoAlias, "has_alias", counting)
+    remembered = answers(client)
+    assert len(remembered) == 6 and b"ConditionalCheckFailed" in remembered[-1]
+    assert asked == []
+    monkeypatch.setattr(picker, "get_possible_keys",
+                        picker.get_possible_keys.__wrapped__)  # type: ignore[attr-defined]
+    assert answers(client) == remembered
+    assert asked.count("S") > 10

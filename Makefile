@@ -32,6 +32,7 @@ typecheck: $(STAMP)
 
 # Whole files per worker (one local stack or moto set-up each), the longest first.
 PYTEST_FLAGS ?= -n 2 --dist loadfile --no-loadscope-reorder -p tests.longest_first
+TESTS ?= tests
 
 # pytest in the foreground, lint and typecheck beside it (their output follows pytest's); fails
 # when any of the three fails.
@@ -39,8 +40,8 @@ test: $(STAMP)
 	@checks=$$(mktemp); \
 	echo "$(MAKE) -k lint typecheck (beside pytest)"; \
 	$(MAKE) --no-print-directory -k lint typecheck >$$checks 2>&1 & checking=$$!; \
-	echo "$(BIN)/python -m pytest $(PYTEST_FLAGS) tests"; \
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests; tested=$$?; \
+	echo "$(BIN)/python -m pytest $(PYTEST_FLAGS) $(TESTS)"; \
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) $(TESTS); tested=$$?; \
 	wait $$checking; checked=$$?; cat $$checks; rm -f $$checks; \
 	test $$tested -eq 0 && test $$checked -eq 0
 

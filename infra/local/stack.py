@@ -222,7 +222,10 @@ class LocalStack:
         import requests
         from moto.server import ThreadedMotoServer
 
+        from infra.local import moto_speed
+
         SerialDynamoDB.install()
+        moto_speed.install()
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.aws_port,
                                         verbose=self.config.verbose)
         self._moto.start()

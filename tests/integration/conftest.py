@@ -17,7 +17,7 @@ from chalicelib.core import clients, config
 from chalicelib.core.db import reset_connections
 from chalicelib.identity import tokens as auth
 from chalicelib.identity.caller import Caller
-from tests.integration import moto_speed
+from infra.local import moto_speed
 from tests.tokens import Issuer, new_key
 
 moto_speed.install()

@@ -1,4 +1,4 @@
-"""The test-only speed-ups of tests/integration/moto_speed.py. Transactions: every transaction
+"""The speed-ups of the embedded AWS in infra/local/moto_speed.py. Transactions: every transaction
 ends as moto's own code ends it (same error, same table), a failed one leaves every item as it
 was, and a transaction no longer copies the items it does not write. Service models: a second
 botocore session reads no model file again and gets the same model; a loader with another

@@ -1,4 +1,5 @@
-"""Test-only speed-ups of the embedded AWS, same outcomes; ``install`` puts them in place.
+"""Speed-ups of the embedded AWS (moto), same outcomes; ``install`` puts them in place, in the local
+stack (after ``SerialDynamoDB``, which makes each request run alone) and in the integration tests.
 
 Transactions: moto (5.2.5) starts every ``TransactWriteItems`` by deep-copying each table the
 transaction names, to put the copy back if the transaction fails. The app has one table, so every

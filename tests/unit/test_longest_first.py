@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.longest_first import pytest_collection_modifyitems
+from tests.longest_first import pytest_collection_modifyitems, together
 
 
 @dataclass
@@ -27,3 +27,10 @@ def test_long_poles_first_then_tiers_then_bigger_files() -> None:
         "tests/infra/test_stack.py::t1", "tests/integration/test_big.py::t1",
         "tests/integration/test_big.py::t2", "tests/integration/test_small.py::t1",
         "tests/unit/test_a.py::t1", "tests/unit/test_a.py::t2"]
+
+
+def test_cdk_files_and_shared_stack_files_run_together() -> None:
+    assert together("tests/infra/test_stack.py") == together("tests/infra/test_operations.py")
+    assert together("tests/e2e/test_concurrency.py") == together("tests/e2e/test_voting.py")
+    assert together("tests/e2e/test_escalation.py") == "tests/e2e/test_escalation.py"
+    assert together("tests/integration/test_tickets.py") == "tests/integration/test_tickets.py"

@@ -2,6 +2,7 @@
 ticket stored with its first timeline entry, follower and counters in one transaction."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -95,21 +96,28 @@ def _idempotent_create() -> tuple[Callable[..., dict[str, Any]], Any]:
     @idempotent_function(data_keyword_argument="request", persistence_store=layer, config=config)
     def create(request: dict[str, Any], caller: Caller, doc: docs.NewTicket,
                now: datetime, made: list[Created], policy_of: PolicyOf) -> dict[str, Any]:
-        created = _create(caller, doc, now, policy_of)
+        created = _create(caller, doc, now, policy_of, keyed_ticket_id(request["key"]))
         made.append(created)
         return {"ticket_id": created.seen.ticket.ticket_id, "uploads": created.uploads}
 
     return create, config
 
 
-def _create(caller: Caller, doc: docs.NewTicket, now: datetime, policy_of: PolicyOf) -> Created:
+def keyed_ticket_id(key: str) -> str:
+    """The id of the ticket a keyed create makes: every retry of it names the same ticket, so
+    one whose first attempt stored the ticket and then died cannot store a second."""
+    return "tk_" + hashlib.sha256(key.encode()).hexdigest()[:26]
+
+
+def _create(caller: Caller, doc: docs.NewTicket, now: datetime, policy_of: PolicyOf,
+            ticket_id: str | None = None) -> Created:
     v = viewer(caller)
     estate, grid_id = validate_location(v.scope, doc)
     community = directory.get_community(estate.community_id)
     if doc.category not in directory.category_codes(community):
         raise InvalidInputError(f"unknown category {doc.category}",
                                 [{"field": "category", "message": "unknown category"}])
-    ticket_id = new_id("tk_")
+    ticket_id = ticket_id or new_id("tk_")
     created = iso(now)
     clock = sla.plan(policy_of(community.community_id), doc.category, 0, "respond", now, now)
     photo_ids = [new_id("ph_") for _ in range(doc.photos)]
@@ -133,15 +141,35 @@ def _create(caller: Caller, doc: docs.NewTicket, now: datetime, policy_of: Polic
                             to_status=lifecycle.SUBMITTED)
     hit = ratelimit.consume(QUOTA, caller.user_id, get_settings().tickets_per_hour, now)
     try:
-        store.create(ticket, event, caller.user_id, created,
-                     stats.on_create(ticket, now, community.timezone))
+        stored = store.create_once(ticket, event, stats.on_create(ticket, now, community.timezone),
+                                   caller.user_id)
     except Exception:
         ratelimit.release(QUOTA, caller.user_id, hit)
         raise
+    if not stored:
+        ratelimit.release(QUOTA, caller.user_id, hit)
+        return _stored_before(caller, doc, ticket_id)
     escalation.start_workflow(ticket_id, 0, iso(clock.next_check))
     relation = v.relation(ticket) or Relation(reporter=True)
     return Created(Seen(ticket, relation, caller.user_id),
                    [photos.upload_slot(ticket_id, pid) for pid in photo_ids])
+
+
+def _stored_before(caller: Caller, doc: docs.NewTicket, ticket_id: str) -> Created:
+    """The ticket an earlier attempt of this keyed create stored before it died, with its
+    workflow (started if it was not) and the slots of its photos still pending.
+    Raises UnprocessableError (the key was used for another problem)."""
+    ticket = store.get_ticket(ticket_id, consistent=True)
+    if ticket is None or ticket.reporter_id != caller.user_id:
+        raise ConflictError("a request with this Idempotency-Key is in progress")
+    if (ticket.category, ticket.description) != (doc.category, doc.description):
+        raise UnprocessableError("Idempotency-Key was used with a different request")
+    if int(ticket.sla_cycle) == 0 and ticket.next_check_at:
+        escalation.start_workflow(ticket_id, 0, ticket.next_check_at)
+    pending = sorted(pid for pid, entry in photos.photo_entries(ticket).items()
+                     if entry.get("status") == photos.PENDING and entry.get("purpose") == "report")
+    return Created(Seen(ticket, viewer(caller).relation(ticket) or Relation(reporter=True),
+                        caller.user_id), [photos.upload_slot(ticket_id, pid) for pid in pending])
 
 
 def _unknown(field: str, what: str, value: str) -> InvalidInputError:

@@ -218,10 +218,12 @@ def create(ticket: Ticket, event: TicketEvent, reporter_id: str | None, since: s
         _add_counters(tx, ticket, bumps)
 
 
-def create_once(ticket: Ticket, event: TicketEvent, bumps: list[stats.Bump]) -> bool:
-    """Store a new ticket that has no reporter (a device's); False when it exists already."""
+def create_once(ticket: Ticket, event: TicketEvent, bumps: list[stats.Bump],
+                reporter_id: str | None = None) -> bool:
+    """Store a new ticket whose id was derived (a device's report, a keyed create); False when
+    it exists already."""
     try:
-        create(ticket, event, None, ticket.created_at, bumps)
+        create(ticket, event, reporter_id, ticket.created_at, bumps)
     except TransactWriteError as err:
         if is_conditional_failure(err):
             return False

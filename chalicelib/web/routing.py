@@ -17,10 +17,10 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.core import errors
+from chalicelib.core import errors, observability
 from chalicelib.identity.caller import Caller
 from chalicelib.identity.tokens import authenticate
-from chalicelib.web.errors import to_response
+from chalicelib.web.errors import dependency_outage, to_response
 
 JSON = "application/json"
 MAX_JSON_BODY = 64 * 1024
@@ -196,6 +196,13 @@ class Resource(Blueprint):
                     result = view(**kwargs)
                 except errors.FanglinError as err:
                     return render(err)
+                except Exception as err:
+                    outage = dependency_outage(err)
+                    if outage is None:
+                        raise
+                    observability.logger().warning("dependency unavailable", exc_info=True,
+                                                   extra={"dependency": outage.dependency})
+                    return render(outage)
                 if isinstance(result, Response):
                     return result
                 return json_response(result, status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -44,6 +45,9 @@ RESOURCE_NAMES = {
     "MEDIA_BUCKET": "fanglin-local-media",
     "EVIDENCE_BUCKET": "fanglin-local-evidence",
 }
+AWS_DOWN_SIGNAL = signal.SIGUSR1
+AWS_UP_SIGNAL = signal.SIGUSR2
+AWS_RESTART_TIMEOUT_S = 10
 QUIET_DEFAULTS = {"POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
 
 log = logging.getLogger("fanglin.local")
@@ -194,6 +198,9 @@ class LocalStack:
         self._devices: DeviceBridge | None = None
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+        self._aws_lock = threading.Lock()
+        self._aws_down = False
+        self._signal_handlers: dict[int, Any] = {}
 
     def start(self) -> Ready:
         """Raises StackError when a port is taken."""
@@ -216,6 +223,7 @@ class LocalStack:
         self._schedules.start()
         self._start_mqtt()
         self._serve(app)
+        self._handle_aws_signals()
         return Ready(api_url=c.api_url, aws_url=c.aws_url, pool=pool, mqtt_url=c.mqtt_url)
 
     def _start_moto(self) -> None:
@@ -232,6 +240,51 @@ class LocalStack:
         response = requests.post(f"{self.config.aws_url}/moto-api/config", json=MOTO_CONFIG,
                                  timeout=10)
         response.raise_for_status()
+
+    def stop_aws(self) -> bool:
+        """Take the embedded AWS endpoint down as an outage would: its port refuses connections
+        while moto's state (module globals of this process) stays. False when already down."""
+        with self._aws_lock:
+            if self._moto is None or self._aws_down:
+                return False
+            self._moto.stop()
+            server = getattr(self._moto, "_server", None)
+            if server is not None:
+                server.server_close()
+            self._aws_down = True
+        log.warning("embedded AWS down: %s refuses connections", self.config.aws_url)
+        return True
+
+    def start_aws(self, timeout_s: float = AWS_RESTART_TIMEOUT_S) -> bool:
+        """Serve the embedded AWS again on its port, with the state it had; False when it is
+        up. Raises StackError when the port is not free again within ``timeout_s``."""
+        with self._aws_lock:
+            if self._moto is None or not self._aws_down:
+                return False
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    ensure_free(self.config.host, self.config.aws_port, "AWS_PORT")
+                    break
+                except StackError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(POLL_S)
+            self._moto.start()
+            self._aws_down = False
+        log.warning("embedded AWS up again: %s", self.config.aws_url)
+        return True
+
+    def _handle_aws_signals(self) -> None:
+        """SIGUSR1 takes the embedded AWS down, SIGUSR2 brings it back (see ``stop_aws``), each
+        in a thread of its own. Signals are only handled by a stack started in the main thread."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum, action in ((AWS_DOWN_SIGNAL, self.stop_aws), (AWS_UP_SIGNAL, self.start_aws)):
+            def handler(number: int, frame: Any, act: Any = action) -> None:
+                threading.Thread(target=act, name="aws-outage", daemon=True).start()
+
+            self._signal_handlers[signum] = signal.signal(signum, handler)
 
     def _provision(self) -> provision.UserPool:
         from chalicelib.core.config import get_settings
@@ -318,6 +371,10 @@ class LocalStack:
     def stop(self) -> None:
         """Stop schedules, pollers, the HTTP server and moto, in that order; safe to call twice.
         Executions sleeping in Wait states are moto's daemon threads: they do not hold it up."""
+        if threading.current_thread() is threading.main_thread():
+            for signum, previous in self._signal_handlers.items():
+                signal.signal(signum, previous)
+        self._signal_handlers.clear()
         if self._schedules is not None:
             self._schedules.request_stop()
         for poller in self._pollers:

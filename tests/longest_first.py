@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 RANKS = (
+    "tests/e2e/test_faults.py",  # about 2 min, most of it waiting for the per-minute sweep
     "tests/e2e/test_escalation.py",  # about 60 s waiting for a one-minute SLA target
     "tests/integration/test_stats_property.py",  # 200 hypothesis examples, about 50 s
     "tests/integration/test_points_state_machine.py",  # one stateful hypothesis test, ~15 s

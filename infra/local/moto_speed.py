@@ -23,7 +23,9 @@ fifth of the integration tier's time went there, most of it for the ten members 
 attribute value). For a plain ``dict`` value those keys depend only on the member's shape, its
 parent shape and its name, so ``remember_attribute_keys`` computes them once per member shape.
 
-tests/integration/test_moto_speed.py checks all three."""
+Queries: moto sorts the whole table before each query (``query_without_sorting_the_table``).
+
+tests/integration/test_moto_speed.py checks all four."""
 from __future__ import annotations
 
 import copy
@@ -111,10 +113,11 @@ class _CopyModule:
 
 
 def install() -> None:
-    """The three speed-ups, in this process (idempotent)."""
+    """The four speed-ups, in this process (idempotent)."""
     snapshot_only_written_items()
     share_service_models()
     remember_attribute_keys()
+    query_without_sorting_the_table()
 
 
 def snapshot_only_written_items() -> None:
@@ -205,3 +208,45 @@ def remember_attribute_keys() -> None:
 
     get_possible_keys.remembers_keys = True  # type: ignore[attr-defined]
     picker.get_possible_keys = get_possible_keys  # type: ignore[method-assign]
+
+
+_querying = threading.local()
+
+
+def query_without_sorting_the_table() -> None:
+    """moto's ``Table.query`` starts from ``all_items()``, which sorts every item of the table
+    (by DynamoType comparisons) before the query filters them and sorts what matched. While a
+    query runs, ``all_items`` here is the items of the queried partition (a base-table query)
+    or all items unsorted (an index query): the same matches, sorted by moto as before."""
+    if getattr(Table.query, "skips_table_sort", False):
+        return
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    @functools.wraps(original_query)
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs["index_name"] if "index_name" in kwargs else (
+            args[6] if len(args) > 6 else None)
+        _querying.active = True
+        _querying.partition = hash_key if index_name is None else None
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _querying.active = False
+
+    @functools.wraps(original_all_items)
+    def all_items(self: Table) -> list[Any]:
+        if not getattr(_querying, "active", False):
+            return original_all_items(self)
+        if _querying.partition is not None:
+            hash_set = self.items.get(_querying.partition)
+            sets = [] if hash_set is None else [hash_set]
+        else:
+            sets = list(self.items.values())
+        if self.range_key_attr:
+            return [item for hash_set in sets for item in hash_set.values()]
+        return list(sets)
+
+    query.skips_table_sort = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]

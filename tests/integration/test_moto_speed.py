@@ -244,3 +244,68 @@ def test_answers_are_byte_for_byte_moto_s_own(aws: dict[str, Any],
                         picker.get_possible_keys.__wrapped__)  # type: ignore[attr-defined]
     assert answers(client) == remembered
     assert asked.count("S") > 10
+
+
+def query_answers(client: Any) -> list[bytes]:
+    """Base-table and index queries, forwards, backwards, filtered and a page at a time."""
+    bodies: list[bytes] = []
+
+    def keep(response_dict: dict[str, Any], **kwargs: Any) -> None:
+        bodies.append(response_dict["body"])
+
+    queries: list[dict[str, Any]] = [
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": s("TICKET#1")}},
+        {"KeyConditionExpression": "pk = :p AND begins_with(sk, :e)", "ScanIndexForward": False,
+         "ExpressionAttributeValues": {":p": s("TICKET#1"), ":e": s("EVENT#")}},
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": s("NONE")}},
+        {"KeyConditionExpression": "pk = :p", "FilterExpression": "attribute_exists(tags)",
+         "ExpressionAttributeValues": {":p": s("TICKET#1")}},
+        {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g",
+         "ExpressionAttributeValues": {":g": s("OPEN")}},
+        {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :g AND gsi1sk > :d",
+         "ScanIndexForward": False,
+         "ExpressionAttributeValues": {":g": s("OPEN"), ":d": s("2026-01-03")}},
+    ]
+    client.meta.events.register("before-parse.dynamodb.*", keep)
+    try:
+        for query in queries:
+            client.query(TableName=TABLE, **query)
+            start: dict[str, Any] | None = None
+            while True:
+                page = client.query(TableName=TABLE, Limit=2, **query,
+                                    **({"ExclusiveStartKey": start} if start else {}))
+                start = page.get("LastEvaluatedKey")
+                if not start:
+                    break
+    finally:
+        client.meta.events.unregister("before-parse.dynamodb.*", keep)
+    return bodies
+
+
+def test_queries_answer_as_moto_does_without_sorting_the_table(
+        aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models import table as tables
+
+    assert getattr(tables.Table.query, "skips_table_sort", False), "not installed"
+    client = boto3.client("dynamodb")
+    seed()
+    for n in range(12):
+        client.put_item(TableName=TABLE, Item=key(f"TICKET#{n % 5 + 2}", f"TICKET#{n}") | {
+            "gsi1pk": s("OPEN" if n % 3 else "CLOSED"), "gsi1sk": s(f"2026-01-{n % 7 + 1:02}"),
+            "n": {"N": str(n)}})
+    sorted_sizes: list[int] = []
+
+    def counting_sorted(items: Any, **kwargs: Any) -> list[Any]:
+        found = sorted(items, **kwargs)
+        sorted_sizes.append(len(found))
+        return found
+
+    monkeypatch.setattr(tables, "sorted", counting_sorted, raising=False)
+    fast = query_answers(client)
+    assert len(fast) > 12 and sorted_sizes == []
+    monkeypatch.setattr(tables.Table, "query",
+                        tables.Table.query.__wrapped__)  # type: ignore[attr-defined]
+    monkeypatch.setattr(tables.Table, "all_items",
+                        tables.Table.all_items.__wrapped__)  # type: ignore[attr-defined]
+    assert query_answers(client) == fast
+    assert sorted_sizes and max(sorted_sizes) >= 17

@@ -1,15 +1,18 @@
 """Device ingestion on the local stack (in this process, real MQTT), printed as ratios.
 
 1. Lambda invocations per 1,000 device messages, counted at the stack's dispatcher (every
-   function call the bridge, the FIFO poller and the schedules make). The mix, per 1,000: 700
+   function call the bridge, the Kinesis poller and the schedules make). The mix, per 1,000: 700
    heartbeats, 200 in-range PM2.5 readings (together 90%), 80 readings of 20 pollution episodes
    (three high, one low: each starts and stops two sprayers), 20 safety events (5 manholes
    displaced and 5 restored, 8 abnormal movements, 2 thrown objects with evidence). Published once
    as a burst (many devices at once, as at scale) and once paced at 100 messages/s (a quiet
-   estate: the FIFO consumer then gets short batches). Target: at most 50.
+   estate: the stream's consumer then gets a batch per read of the shard). Target: at most 50.
 2. MQTT publish of the reading that decides -> spray command received by both sprayers, p50 and
    p99, against a bare paho publish -> subscriber round trip on the same broker. Target: p50
-   ratio at most 5.
+   ratio at most 5. Each timed reading is published at a random moment of the poller's
+   one-second cadence (a device is not in step with it). Printed with it: when each stage was
+   reached, the AWS requests per reading, the same figure less the wait for the shard's next
+   read, and a floor: the same path with ``device_telemetry`` doing nothing but publishing.
 
 Run: .venv/bin/python -m bench.device_ingest [messages] [cycles]
 """
@@ -40,27 +43,72 @@ TARGET_INVOCATIONS = 50
 TARGET_RATIO = 5.0
 BARE_SAMPLES = 200
 MESSAGE_FUNCTIONS = ("device_safety", "device_telemetry")
-INGEST_THREADS = ("device-rules", "sqs-device_telemetry")
+INGEST_THREADS = ("device-rules", "kinesis-device_telemetry")
 FLEET = {"manhole_sensor": 40, "movement_sensor": 8, "throw_camera": 2, "pm25_sensor": 6}
+
+
+STAGES = ("bridge received", "stream put", "records read", "handler start", "decision",
+          "commands published", "commands received")
+
+
+class Trace:
+    """When each stage of the ingestion path was last reached (perf_counter), for the one
+    reading in flight during the latency runs."""
+
+    def __init__(self) -> None:
+        self._marks: list[tuple[str, float]] = []
+        self._lock = threading.Lock()
+        self.on = False
+
+    def mark(self, stage: str, function: str | None = None) -> None:
+        if self.on and (function is None or function == "device_telemetry"):
+            with self._lock:
+                self._marks.append((stage, time.perf_counter()))
+
+    def since(self, started: float, ended: float) -> dict[str, float]:
+        """Seconds from ``started`` to each stage's first mark in [started, ended] (the last for
+        ``commands published``: both commands are out)."""
+        found: dict[str, float] = {}
+        with self._lock:
+            marks = [(stage, at) for stage, at in self._marks if started <= at <= ended]
+            self._marks = [(stage, at) for stage, at in self._marks if at > ended]
+        for stage, at in marks:
+            if stage == "commands published" or stage not in found:
+                found[stage] = at - started
+        found["commands received"] = ended - started
+        return found
+
+
+TRACE = Trace()
+PHASE = random.Random(20261202)
+POLL_PHASE_S = 1.0  # the local poller reads a caught-up shard once a second, as Lambda does
+IN_FUNCTION = threading.local()
 
 
 @dataclass
 class Meter:
-    """Dispatcher invocations by function, and the telemetry records they carried."""
+    """Dispatcher invocations by function, those that returned, and the telemetry records
+    they carried (a batch counts once it returned)."""
 
     invocations: Counter[str] = field(default_factory=Counter)
+    finished: Counter[str] = field(default_factory=Counter)
     records: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, name: str, event: dict[str, Any]) -> None:
         with self.lock:
             self.invocations[name] += 1
+
+    def returned(self, name: str, event: dict[str, Any]) -> None:
+        with self.lock:
+            self.finished[name] += 1
             if name == "device_telemetry":
                 self.records += len(event.get("Records") or [])
 
     def reset(self) -> None:
         with self.lock:
             self.invocations.clear()
+            self.finished.clear()
             self.records = 0
 
 
@@ -78,7 +126,13 @@ def local_stack() -> Iterator[tuple[Any, Any, Meter]]:
 
     def counted(name: str, event: dict[str, Any]) -> Any:
         meter.record(name, event)
-        return original(name, event)
+        TRACE.mark("handler start", name)
+        IN_FUNCTION.name = name
+        try:
+            return original(name, event)
+        finally:
+            IN_FUNCTION.name = None
+            meter.returned(name, event)
 
     dispatcher.invoke = counted  # type: ignore[method-assign]
     try:
@@ -235,7 +289,7 @@ def settle(stack: Any, meter: Meter, messages: list[tuple[str, dict[str, Any]]],
     while time.monotonic() < deadline:
         routed = sum(bridge.routed.values()) + sum(bridge.unrouted.values())
         with meter.lock:
-            done = (meter.invocations["device_safety"] >= safety
+            done = (meter.finished["device_safety"] >= safety
                     and meter.records >= kinds["pm25.reading"])
         if done and routed >= len(messages):
             time.sleep(0.5)
@@ -295,46 +349,134 @@ class Commands:
         self.client.loop_stop()
 
 
-def command_latency(stack: Any, api: Api, cycles: int) -> list[float]:
-    """Per cycle: two high readings (waited for), then the third, timed until both sprayers
-    got spray.start, then a low one, timed until both got spray.stop."""
-    from chalicelib.devices.topics import commands_topic, events_topic
+@dataclass
+class Latency:
+    samples: list[float] = field(default_factory=list)
+    stages: list[dict[str, float]] = field(default_factory=list)
 
-    sensor = "bench-lat-pm"
-    sprayers = [f"{sensor}-sp1", f"{sensor}-sp2"]
-    for n, sprayer in enumerate(sprayers):
-        api.register(sprayer, "sprayer", [], n)
-    api.register(sensor, "pm25_sensor", sprayers, 3)
-    topics = [commands_topic(COMMUNITY, s) for s in sprayers]
-    commands = Commands(stack.config.mqtt_port, topics)
-    device = mqtt_client(stack.config.mqtt_port, "bench-lat-device")
-    topic = events_topic(COMMUNITY, sensor)
-    seq = 0
-    samples = []
+    def add(self, started: float, took: float) -> None:
+        self.samples.append(took)
+        self.stages.append(TRACE.since(started, started + took))
 
-    def send(value: float) -> float:
-        nonlocal seq
-        seq += 1
+
+@contextmanager
+def traced(stack: Any) -> Iterator[None]:
+    """Marks the stages of ``STAGES`` that the AWS calls do not (``aws_requests`` marks those):
+    the bridge's receive and the hysteresis decision."""
+    from chalicelib.devices import hysteresis
+
+    bridge = stack.device_bridge
+    receive, step = bridge.receive, hysteresis.step
+
+    def receiving(topic: str, payload: bytes) -> None:
+        TRACE.mark("bridge received")
+        receive(topic, payload)
+
+    def stepping(*args: Any, **kwargs: Any) -> Any:
+        result = step(*args, **kwargs)
+        if result.action is not None:
+            TRACE.mark("decision")
+        return result
+
+    bridge.receive = receiving
+    hysteresis.step = stepping  # type: ignore[assignment]
+    TRACE.on = True
+    try:
+        yield
+    finally:
+        TRACE.on = False
+        bridge.receive = receive
+        hysteresis.step = step  # type: ignore[assignment]
+
+
+class Sensor:
+    """A PM2.5 sensor with two sprayers, registered, and an MQTT connection as that sensor."""
+
+    def __init__(self, stack: Any, api: Api, sensor: str) -> None:
+        from chalicelib.devices.topics import commands_topic, events_topic
+
+        self.sprayers = [f"{sensor}-sp1", f"{sensor}-sp2"]
+        for n, sprayer in enumerate(self.sprayers):
+            api.register(sprayer, "sprayer", [], n)
+        api.register(sensor, "pm25_sensor", self.sprayers, 3)
+        self.topics = [commands_topic(COMMUNITY, s) for s in self.sprayers]
+        self.commands = Commands(stack.config.mqtt_port, self.topics)
+        self.device = mqtt_client(stack.config.mqtt_port, f"bench-{sensor}")
+        self.topic = events_topic(COMMUNITY, sensor)
+        self.seq = 0
+
+    def send(self, value: float) -> float:
+        self.seq += 1
         sent = time.perf_counter()
-        device.publish(topic, json.dumps({"type": "pm25.reading", "ts": now_iso(), "seq": seq,
-                                          "value_ugm3": value}), qos=1)
+        self.device.publish(self.topic, json.dumps({
+            "type": "pm25.reading", "ts": now_iso(), "seq": self.seq, "value_ugm3": value}),
+            qos=1)
         return sent
 
+    def timed(self, latency: Latency, value: float, command: str) -> None:
+        # Devices publish at any moment: not in step with the poller's reads of the shard.
+        time.sleep(PHASE.uniform(0, POLL_PHASE_S))
+        sent = self.send(value)
+        latency.add(sent, self.commands.wait(self.topics, command, sent))
+
+    def close(self) -> None:
+        self.device.disconnect()
+        self.device.loop_stop()
+        self.commands.close()
+
+
+def command_latency(stack: Any, api: Api, cycles: int) -> Latency:
+    """Per cycle: two high readings (waited for), then the third, timed until both sprayers
+    got spray.start, then a low one, timed until both got spray.stop."""
+    sensor = Sensor(stack, api, "bench-lat-pm")
+    latency = Latency()
     try:
         for _ in range(cycles):
-            send(90.0)
+            sensor.send(90.0)
             before = now_iso()
-            send(95.0)
-            api.wait_seen(sensor, before)
+            sensor.send(95.0)
+            api.wait_seen("bench-lat-pm", before)
             time.sleep(0.3)  # its batch finishes after the reading touched the device
-            samples.append(commands.wait(topics, "spray.start", send(99.0)))
-            samples.append(commands.wait(topics, "spray.stop", send(30.0)))
+            sensor.timed(latency, 99.0, "spray.start")
+            sensor.timed(latency, 30.0, "spray.stop")
             time.sleep(0.1)
     finally:
-        device.disconnect()
-        device.loop_stop()
-        commands.close()
-    return samples
+        sensor.close()
+    return latency
+
+
+def pipeline_floor(stack: Any, api: Api, cycles: int) -> Latency:
+    """The same path with ``device_telemetry`` replaced by a function that does nothing but
+    publish each reading's command to the sensor's two sprayers with ``iot-data publish``: the
+    bridge, the stream, the batching window, the poller, the dispatcher, iot-data and the broker,
+    without the domain. Replaces the function for the rest of the stack's life."""
+    import base64
+
+    from chalicelib.core import clients
+    from chalicelib.devices.topics import commands_topic
+
+    sensor = Sensor(stack, api, "bench-floor-pm")
+
+    def nothing_but_publish(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        client = clients.iot_data()
+        for record in event["Records"]:
+            reading = json.loads(base64.b64decode(record["kinesis"]["data"]))
+            command = "spray.start" if reading["value_ugm3"] >= 75 else "spray.stop"
+            for sprayer in sensor.sprayers:
+                client.publish(topic=commands_topic(COMMUNITY, sprayer), qos=1,
+                               payload=json.dumps({"command": command}))
+        return {"batchItemFailures": []}
+
+    stack.dispatcher.register("device_telemetry", nothing_but_publish)
+    latency = Latency()
+    try:
+        for _ in range(cycles):
+            sensor.timed(latency, 99.0, "spray.start")
+            sensor.timed(latency, 30.0, "spray.stop")
+            time.sleep(0.1)
+    finally:
+        sensor.close()
+    return latency
 
 
 @contextmanager
@@ -349,9 +491,17 @@ def aws_requests() -> Iterator[Counter[str]]:
 
     def counting(client: Any, operation: str, params: dict[str, Any]) -> Any:
         if threading.current_thread().name.startswith(INGEST_THREADS):
+            where = "in device_telemetry" if getattr(IN_FUNCTION, "name", None) else "around it"
             with lock:
-                counted[f"{client.meta.service_model.service_name}:{operation}"] += 1
-        return original(client, operation, params)
+                counted[f"{where}: {client.meta.service_model.service_name}:{operation}"] += 1
+        answer = original(client, operation, params)
+        if operation == "PutRecord":
+            TRACE.mark("stream put")
+        elif operation == "GetRecords" and answer.get("Records"):
+            TRACE.mark("records read")
+        elif operation == "Publish":
+            TRACE.mark("commands published")
+        return answer
 
     BaseClient._make_api_call = counting  # type: ignore[method-assign]
     try:
@@ -415,21 +565,49 @@ def main(total: int = MESSAGES, cycles: int = CYCLES) -> None:
         paced = mix(fleet, total, stack.config.aws_port, rng, seq)
         describe(out, f"paced at {PACED_RATE:.0f}/s", paced,
                  *ingest(stack, meter, paced, PACED_RATE))
-        with aws_requests() as requests_made:
-            samples = command_latency(stack, api, cycles)
+        with aws_requests() as requests_made, traced(stack):
+            latency = command_latency(stack, api, cycles)
+            floor = pipeline_floor(stack, api, cycles)
         bare = bare_round_trip(stack.config.mqtt_port, BARE_SAMPLES)
-    per_reading = {k: round(v / (4 * cycles), 1) for k, v in requests_made.most_common()}
-    p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
     b50, b99 = percentile(bare, 0.5), percentile(bare, 0.99)
-    print(f"publish -> decision -> command on both sprayers ({len(samples)} samples): "
-          f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, mean "
-          f"{statistics.fmean(samples) * 1000:.1f} ms")
-    print(f"AWS requests to the embedded moto per reading on that path: "
-          f"{sum(per_reading.values()):.1f} ({per_reading})")
+    readings = 4 * cycles + 2 * cycles  # the latency runs' readings, then the floor's
+    per_reading = {k: round(v / readings, 2) for k, v in sorted(requests_made.items())}
+    report_latency(out, "publish -> decision -> command on both sprayers", latency, b50, b99)
+    print(f"AWS requests to the embedded moto per reading on those paths (latency and floor "
+          f"runs, {readings} readings): {per_reading}", file=out)
+    report_latency(out, "floor: the same path, device_telemetry only publishing the commands",
+                   floor, b50, b99)
     print(f"bare paho publish -> subscriber on the same broker ({len(bare)} samples): "
-          f"p50 {b50 * 1000:.2f} ms, p99 {b99 * 1000:.2f} ms")
+          f"p50 {b50 * 1000:.2f} ms, p99 {b99 * 1000:.2f} ms", file=out)
+    p50, f50 = percentile(latency.samples, 0.5), percentile(floor.samples, 0.5)
+    domain = percentile(without_wait(latency), 0.5) - percentile(without_wait(floor), 0.5)
     print(f"ratio p50: {p50 / b50:.1f} (target <= {TARGET_RATIO:.0f}: "
-          f"{verdict(p50 / b50 <= TARGET_RATIO)}); ratio p99: {p99 / b99:.1f}")
+          f"{verdict(p50 / b50 <= TARGET_RATIO)}); ratio p99: "
+          f"{percentile(latency.samples, 0.99) / b99:.1f}; floor ratio p50 (no domain work): "
+          f"{f50 / b50:.1f}; the domain's share of p50 (less the waits): {domain * 1000:.1f} ms",
+          file=out)
+
+
+def report_latency(out: Any, label: str, latency: Latency, b50: float, b99: float) -> None:
+    samples = latency.samples
+    p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+    print(f"{label} ({len(samples)} samples): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+          f"mean {statistics.fmean(samples) * 1000:.1f} ms", file=out)
+    stages = [(stage, [s[stage] for s in latency.stages if stage in s]) for stage in STAGES]
+    print("  p50 ms after the publish, by stage: " + ", ".join(
+        f"{stage} {percentile(at, 0.5) * 1000:.1f}" for stage, at in stages if at), file=out)
+    unwaited = without_wait(latency)
+    if unwaited:
+        w50 = percentile(unwaited, 0.5)
+        print(f"  less the time from stream put to handler start (waiting for the shard's next "
+              f"read, the read, and a shard busy with the previous batch): p50 "
+              f"{w50 * 1000:.1f} ms, ratio p50 {w50 / b50:.1f}", file=out)
+
+
+def without_wait(latency: Latency) -> list[float]:
+    return [took - (stages["handler start"] - stages["stream put"])
+            for took, stages in zip(latency.samples, latency.stages, strict=True)
+            if "handler start" in stages and "stream put" in stages]
 
 
 def verdict(met: bool) -> str:

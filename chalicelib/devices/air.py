@@ -1,9 +1,10 @@
 """PM2.5 readings: the hysteresis step (``hysteresis``) on the sensor's stored state, then the
-alarm and the sprayer commands it calls for. Readings of one sensor arrive in order (FIFO
-message group = device); the state is written conditionally on its version all the same."""
+sprayer commands it calls for, at once, and the alarm. Readings of one sensor arrive in order
+(Kinesis partition key = device); the state is written conditionally on its version all the same,
+together with the reading's ``seq``, so that a reading delivered again is applied once."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.core.errors import ConflictError
@@ -21,23 +22,32 @@ def thresholds(policy: Pm25Policy) -> hysteresis.Thresholds:
                                  consecutive=policy.consecutive, run_s=policy.spray_duration_s)
 
 
-def reading(device: Device, message: Any, at: datetime) -> dict[str, Any]:
-    """Apply one reading. Commands and the alarm come before the state is saved: if saving
-    fails the reading is processed again, and a command sent twice is harmless."""
+def reading(device: Device, message: Any, at: datetime, window: timedelta) -> dict[str, Any]:
+    """Apply one reading unless it was applied already (then ``{"duplicate": True}``;
+    ``window``: how long a ``seq`` is remembered). The commands go first, then the alarm, then
+    the state is saved: if saving fails the reading is processed again, and a command sent twice
+    is harmless. Raises ConflictError when the state kept changing under it."""
     policy = get_policy(device.community_id).pm25
     limits = thresholds(policy)
     value = float(message.value_ugm3)
+    window_ms = int(window.total_seconds() * 1000)
     for _ in range(ATTEMPTS):
         item = store.pm25_state(device.device_id)
+        if hysteresis.already_applied(
+                None if item.last_seq is None else int(item.last_seq),
+                None if item.last_received_ms is None else int(item.last_received_ms),
+                message.seq, message.received_ms, window_ms):
+            return {"duplicate": True}
         state = hysteresis.State(
             highs=int(item.highs or 0), active=bool(item.active),
             started_at=parse_iso(item.started_at) if item.started_at else None)
         result = hysteresis.step(state, value, at, limits)
         summary = _act(device, result, value, at, policy)
-        item.highs, item.active = result.state.highs, result.state.active
-        item.started_at = iso(result.state.started_at) if result.state.started_at else None
-        item.last_seq = message.seq
-        if store.save_pm25_state(item):
+        values = {"highs": result.state.highs, "active": result.state.active,
+                  "started_at": iso(result.state.started_at) if result.state.started_at
+                  else None}
+        if store.apply_pm25_state(item, values, message.seq, message.received_ms,
+                                  message.received_ms - window_ms):
             return summary
     raise ConflictError(f"PM2.5 state of {device.device_id} kept changing")
 

@@ -1,8 +1,9 @@
 """Device handlers that are not HTTP routes: safety events from the IoT rule's Lambda action,
-telemetry from the FIFO queue in batches, and the per-minute watch of silent devices."""
+telemetry from the Kinesis stream in batches, and the per-minute watch of silent devices."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
@@ -12,7 +13,9 @@ from chalicelib.core.lazy import lazy
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
+        KinesisStreamRecord,
+    )
 
     from chalicelib.devices import ingest, watch
 else:
@@ -31,29 +34,52 @@ def device_safety(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return summary
 
 
-def _telemetry_record(record: SQSRecord) -> None:
-    try:
-        event = json.loads(record.body)
-    except (ValueError, RecursionError):
-        ingest.refuse("bad_payload", {}, message_id=record.message_id)
-        return
-    ingest.handle(event)
+class _DeviceHalted(RuntimeError):
+    """An earlier reading of the same device failed in this batch: this one waits for it."""
+
+
+def _telemetry_records() -> Callable[[KinesisStreamRecord], None]:
+    """The record handler of one batch. After a failure, the rest of that device's records
+    fail too, so that they are retried after it, in order; other devices' records go on (a
+    retry from the first failure redelivers them; their ``seq`` is claimed, so they count once).
+    """
+    halted: set[str] = set()
+
+    def handle(record: KinesisStreamRecord) -> None:
+        device = record.kinesis.partition_key
+        if device in halted:
+            raise _DeviceHalted(device)
+        try:
+            event = json.loads(record.kinesis.data_as_bytes())
+        except (ValueError, RecursionError):
+            ingest.refuse("bad_payload", {}, sequence_number=record.kinesis.sequence_number)
+            return
+        try:
+            ingest.handle(event)
+        except Exception:
+            halted.add(device)
+            observability.logger().exception("device reading failed", extra={
+                "device_id": device[:64], "sequence_number": record.kinesis.sequence_number})
+            raise
+
+    return handle
 
 
 @bp.lambda_function(name="device_telemetry")
 def device_telemetry(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """A batch from the telemetry FIFO queue (message group = device): records of one device in
-    order; after a failure the rest of that device's records are reported failed, for
-    redelivery in order, while other devices' records go on."""
+    """A batch of one shard of the telemetry stream (partition key = device), in stream order.
+    Answers the failed records' sequence numbers (``ReportBatchItemFailures``: Lambda retries
+    from the first); raises only when every record failed (Lambda then bisects the batch)."""
     if not event.get("Records"):
         return {"batchItemFailures": []}
     from aws_lambda_powertools.utilities.batch import (
-        SqsFifoPartialProcessor,
+        BatchProcessor,
+        EventType,
         process_partial_response,
     )
 
-    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-    return process_partial_response(event=event, record_handler=_telemetry_record,
+    processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+    return process_partial_response(event=event, record_handler=_telemetry_records(),
                                     processor=processor, context=context)
 
 

@@ -53,3 +53,14 @@ def step(state: State, value: float, at: datetime, limits: Thresholds) -> Step:
     if highs >= limits.consecutive:
         return Step(State(highs=0, active=True, started_at=at), "start", high)
     return Step(State(highs=highs), None, high)
+
+
+def already_applied(last_seq: int | None, last_received_ms: int | None, seq: int,
+                    received_ms: int, window_ms: int) -> bool:
+    """Whether a reading was applied to the state already: its ``seq`` is not after the last
+    one applied, and that one is recent (a device keeps ``seq`` increasing; one that restarts
+    its count is heard again once ``window_ms`` has passed). A reading older than the last one
+    applied would break the run of consecutive readings: it is not applied either."""
+    if last_seq is None or last_received_ms is None:
+        return False
+    return seq <= last_seq and last_received_ms >= received_ms - window_ms

@@ -1,5 +1,5 @@
 """One device message from a topic rule, whichever way it came (the safety Lambda, the
-telemetry queue): validated, checked against the registry, processed once per (device, seq).
+telemetry stream): validated, checked against the registry, processed once per (device, seq).
 
 A refused message (bad payload, unknown device, a topic community other than the registry's, an
 event its type of device does not send) changes nothing: it is logged and counted by reason
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.core import observability
-from chalicelib.devices import alarms, evidence, messages, rules, store
+from chalicelib.devices import alarms, evidence, known, messages, rules, store
 from chalicelib.devices.models import Device
 
 REFUSED_METRIC = "DeviceMessageRefused"
@@ -40,7 +40,7 @@ def handle(event: Any) -> dict[str, Any]:
         message = messages.parse_message(event)
     except messages.BadMessageError as err:
         return refuse("bad_payload", event, fields=err.fields[:10])
-    device = store.get_device(message.device_id)
+    device = known.registered(message.device_id)
     if device is None:
         return refuse("unknown_device", event)
     if device.community_id != message.community_id:
@@ -52,6 +52,8 @@ def handle(event: Any) -> dict[str, Any]:
     if message.type == "heartbeat":
         store.touch(device.community_id, device.device_id, message.received_ms, "heartbeat")
         return {"device_id": device.device_id, "type": message.type}
+    if message.type == "pm25.reading":
+        return _reading(device, message, at)
     if not store.claim_message(device.device_id, message.seq, at + DUPLICATE_WINDOW):
         observability.add_metric("DeviceMessageDuplicate")
         return {"device_id": device.device_id, "type": message.type, "duplicate": True}
@@ -61,6 +63,19 @@ def handle(event: Any) -> dict[str, Any]:
     except Exception:
         store.release_message(device.device_id, message.seq)
         raise
+    return {"device_id": device.device_id, "type": message.type, **summary}
+
+
+def _reading(device: Device, message: Any, at: datetime) -> dict[str, Any]:
+    """A reading is claimed by the state write that applies it (``air``), not by a claim of its
+    own; its sign of life is recorded once the sprayers have their commands."""
+    from chalicelib.devices import air
+
+    summary = air.reading(device, message, at, DUPLICATE_WINDOW)
+    if summary.get("duplicate"):
+        observability.add_metric("DeviceMessageDuplicate")
+    else:
+        store.touch(device.community_id, device.device_id, message.received_ms, message.type)
     return {"device_id": device.device_id, "type": message.type, **summary}
 
 
@@ -86,8 +101,4 @@ def _process(device: Device, message: Any, at: datetime) -> dict[str, Any]:
     if kind == "movement.abnormal":
         return _raised(alarms.raise_alarm(device, rules.MOVEMENT, at,
                                           {"kind": message.kind, "count": message.count}))
-    if kind == "pm25.reading":
-        from chalicelib.devices import air
-
-        return air.reading(device, message, at)
     raise AssertionError(f"unhandled device message type {kind}")

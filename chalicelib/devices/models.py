@@ -135,12 +135,14 @@ class ClearedAlarm(BaseModel):
 
 
 class Pm25State(BaseModel):
-    """The hysteresis state of one PM2.5 sensor."""
+    """The hysteresis state of one PM2.5 sensor, with the last reading applied to it (its
+    ``seq`` and when IoT received it): written together, so a reading is applied once."""
 
     highs = NumberAttribute(default=0)
     active = BooleanAttribute(default=False)
     started_at = UnicodeAttribute(null=True)
     last_seq = NumberAttribute(null=True)
+    last_received_ms = NumberAttribute(null=True)
     version = VersionAttribute()
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from chalicelib.core.errors import ConflictError, InvalidInputError, NotFoundError
 from chalicelib.core.paging import decode_cursor, encode_cursor
 from chalicelib.core.timeutil import iso, parse_iso, utcnow
-from chalicelib.devices import access, rules, store
+from chalicelib.devices import access, known, rules, store
 from chalicelib.devices.models import Device, Heartbeat, PointAttribute
 from chalicelib.devices.policies import get_policy
 from chalicelib.devices.policy import DevicePolicyDoc
@@ -91,7 +91,9 @@ def register_device(caller: Caller, community_id: str, doc: docs.NewDevice,
         estate_id=doc.estate_id, building=doc.building, grid_id=grid_id,
         location=PointAttribute(lat=doc.location.lat, lon=doc.location.lon), zone=doc.zone,
         actuators=list(doc.actuators), registered_at=iso(now))
-    if not store.register(device, int(now.timestamp() * 1000)):
+    registered = store.register(device, int(now.timestamp() * 1000))
+    known.forget(doc.device_id)
+    if not registered:
         raise ConflictError(f"device {doc.device_id} is registered already")
     return DeviceState(device, ONLINE, iso(now))
 

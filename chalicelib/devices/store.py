@@ -288,11 +288,21 @@ def pm25_state(device_id: str) -> Pm25State:
         return Pm25State(*key)
 
 
-def save_pm25_state(state: Pm25State) -> bool:
-    """Write the state if it is still the version read; False when another write came first."""
+def apply_pm25_state(state: Pm25State, values: dict[str, Any], seq: int, received_ms: int,
+                     repeat_after_ms: int) -> bool:
+    """Write the sensor's next state and claim its reading in one conditional update: only if
+    the state is still the version read and ``seq`` is after the last reading applied (or that
+    one was received before ``repeat_after_ms``: a device that restarted its count). False when
+    another write came first or the reading was applied already."""
+    actions = [getattr(Pm25State, name).set(value) if value is not None
+               else getattr(Pm25State, name).remove() for name, value in values.items()]
+    actions += [Pm25State.last_seq.set(seq), Pm25State.last_received_ms.set(received_ms)]
+    new_reading = (Pm25State.last_seq.does_not_exist() | (Pm25State.last_seq < seq)
+                   | Pm25State.last_received_ms.does_not_exist()
+                   | (Pm25State.last_received_ms < repeat_after_ms))
     try:
-        state.save()
-    except PutError as err:
+        state.update(actions=actions, condition=new_reading)
+    except UpdateError as err:
         if is_conditional_failure(err):
             return False
         raise

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from chalicelib.core.timeutil import iso, parse_iso, utcnow
-from chalicelib.devices import alarms, rules, store
+from chalicelib.devices import alarms, known, rules, store
 from chalicelib.devices.models import Device, Heartbeat
 from chalicelib.devices.policies import get_policy
 from chalicelib.devices.policy import DevicePolicyDoc
@@ -55,6 +55,7 @@ def _went_offline(device: Device, beat: Heartbeat, policy: DevicePolicyDoc,
     if device.offline_since is None:
         alarms.raise_alarm(device, rules.OFFLINE, now, {"last_seen": beat.last_seen})
         went = store.mark_offline(device, beat.last_seen)
+        known.forget(device.device_id)
     store.settle_silence(beat, forget=False)
     return went
 
@@ -67,7 +68,9 @@ def _heard_again(offline: Iterable[Device], now: datetime) -> int:
         beat = beats.get(device.device_id)
         if beat is None or not device.offline_since or beat.last_seen <= device.offline_since:
             continue
-        if store.mark_online(device):
+        marked = store.mark_online(device)
+        known.forget(device.device_id)
+        if marked:
             alarms.clear_by_condition(device.device_id, rules.OFFLINE, now,
                                       rules.CLEARED_BY_WATCH)
             back += 1

@@ -6,9 +6,9 @@ The bridge is one paho-mqtt subscriber to the events filter. It acknowledges eac
 once and hands it to one of a few workers (always the same one for a device, so a device's
 messages stay in order). There ``topics.route`` picks the action the rules would: safety events
 invoke ``device_safety`` through the dispatcher at once (asynchronously, as IoT's Lambda action
-does), PM2.5 readings go to the FIFO queue (message group = device, deduplication id =
-``device:seq``) that a poller feeds to ``device_telemetry`` in batches, heartbeats are put into
-the table as the rule's DynamoDBv2 action would. A failed action sends the message to the
+does), PM2.5 readings are put into the telemetry Kinesis stream (partition key = device, as
+the rule's Kinesis action) that a poller feeds to ``device_telemetry`` in batches, heartbeats are
+put into the table as the rule's DynamoDBv2 action would. A failed action sends the message to the
 dead-letter queue in the shape of IoT's error action; unrouted messages are logged and counted.
 
 ``CommandForwarder`` replaces ``moto.iotdata.models.IoTDataPlaneBackend.publish`` (moto only
@@ -186,9 +186,10 @@ class CommandForwarder:
 
 @dataclass(frozen=True)
 class BridgeTargets:
-    """Where the rules' actions go: the FIFO queue, the rules' dead-letter queue, the table."""
+    """Where the rules' actions go: the telemetry stream, the rules' dead-letter queue, the
+    table."""
 
-    telemetry_queue_url: str
+    telemetry_stream: str
     dead_letter_queue_url: str
     table_name: str
 
@@ -216,13 +217,22 @@ def error_message(rule: str, topic: str, payload: bytes, failed_action: str, res
     }
 
 
+def partition_key(outcome: topics.Routed) -> str:
+    """``topics.TELEMETRY_PARTITION_KEY`` (a substitution template of the topic) for this
+    message's topic."""
+    levels = {"${topic(2)}": outcome.community_id, "${topic(4)}": outcome.device_id}
+    return levels[topics.TELEMETRY_PARTITION_KEY]
+
+
 class DeviceBridge:
     """The topic rules over the local broker. ``handle`` is the whole decision, without MQTT."""
 
-    def __init__(self, dispatcher: Dispatcher, sqs: Any, dynamodb: Any, targets: BridgeTargets,
-                 wake: threading.Event | None = None, rule_prefix: str = "fanglin_local_") -> None:
+    def __init__(self, dispatcher: Dispatcher, sqs: Any, kinesis: Any, dynamodb: Any,
+                 targets: BridgeTargets, wake: threading.Event | None = None,
+                 rule_prefix: str = "fanglin_local_") -> None:
         self._dispatcher = dispatcher
         self._sqs = sqs
+        self._kinesis = kinesis
         self._dynamodb = dynamodb
         self._targets = targets
         self._wake = wake
@@ -235,6 +245,7 @@ class DeviceBridge:
                                           name=f"device-rules-{n}")
                          for n, inbox in enumerate(self._inboxes)]
         self._lock = threading.Lock()
+        self._put_lock = threading.Lock()
         self.routed: Counter[str] = Counter()
         self.unrouted: Counter[str] = Counter()
         self.failed: Counter[str] = Counter()
@@ -294,9 +305,9 @@ class DeviceBridge:
         if outcome.action is topics.Action.SAFETY:
             self._safety.submit(self._invoke_safety, topic, payload, outcome)
         elif outcome.action is topics.Action.TELEMETRY:
-            self._guarded(topics.TELEMETRY_RULE.name, "SqsAction",
-                          self._targets.telemetry_queue_url, topic, payload,
-                          lambda: self._enqueue(outcome))
+            self._guarded(topics.TELEMETRY_RULE.name, "KinesisAction",
+                          self._targets.telemetry_stream, topic, payload,
+                          lambda: self._put_reading(outcome))
         else:
             self._guarded(topics.HEARTBEAT_RULE_NAME, "DynamoDBv2Action",
                           self._targets.table_name, topic, payload,
@@ -307,16 +318,13 @@ class DeviceBridge:
         self._guarded(topics.SAFETY_RULE.name, "LambdaAction", SAFETY_FUNCTION, topic, payload,
                       lambda: self._dispatcher.invoke(SAFETY_FUNCTION, outcome.event))
 
-    def _enqueue(self, outcome: topics.Routed) -> None:
-        message: dict[str, Any] = {
-            "QueueUrl": self._targets.telemetry_queue_url,
-            "MessageBody": json.dumps(outcome.event),
-            "MessageGroupId": outcome.device_id,
-        }
-        deduplication_id = topics.deduplication_id(outcome.event)
-        if deduplication_id is not None:
-            message["MessageDeduplicationId"] = deduplication_id
-        self._sqs.send_message(**message)
+    def _put_reading(self, outcome: topics.Routed) -> None:
+        # One put at a time: moto's shard numbers a record after the highest it holds, so two
+        # concurrent puts take the same sequence number and one record is lost (moto 5.2.5).
+        with self._put_lock:
+            self._kinesis.put_record(StreamName=self._targets.telemetry_stream,
+                                     Data=json.dumps(outcome.event).encode("utf-8"),
+                                     PartitionKey=partition_key(outcome))
         if self._wake is not None:
             self._wake.set()
 

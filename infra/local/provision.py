@@ -19,8 +19,7 @@ from chalicelib.tickets.photos import UPLOAD_PREFIX
 
 PHOTO_QUEUE = "fanglin-photo-events"
 PHOTO_DLQ = "fanglin-photo-events-dlq"
-DEVICE_TELEMETRY_QUEUE = "fanglin-device-telemetry.fifo"
-DEVICE_TELEMETRY_DLQ = "fanglin-device-telemetry-dlq.fifo"
+DEVICE_TELEMETRY_STREAM = "fanglin-device-telemetry"
 DEVICE_EVENTS_DLQ = "fanglin-device-events-dlq"
 USER_POOL = "fanglin-local"
 APP_CLIENT = "fanglin-mobile"
@@ -81,27 +80,20 @@ def create_evidence_bucket(s3: Any, bucket: str, region: str, retention_days: in
 
 @dataclass(frozen=True)
 class DeviceQueues:
-    telemetry_url: str  # FIFO, message group = device, consumed by device_telemetry
-    dead_letter_url: str  # what the topic rules' error actions send
+    telemetry_stream: str  # Kinesis, partition key = device, consumed by device_telemetry
+    dead_letter_url: str  # the rules' error actions, the consumer's on-failure destination
 
 
-def _queue_arn(sqs: Any, url: str) -> str:
-    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"])
-
-
-def create_device_queues(sqs: Any, visibility_timeout_s: int = 30) -> DeviceQueues:
-    """The telemetry FIFO queue (with its FIFO dead-letter queue) and the rules' dead-letter
-    queue, as in ``infra/stacks/devices.py``."""
-    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
-    telemetry_dlq = sqs.create_queue(QueueName=DEVICE_TELEMETRY_DLQ, Attributes=fifo)["QueueUrl"]
-    telemetry = sqs.create_queue(QueueName=DEVICE_TELEMETRY_QUEUE, Attributes=fifo | {
-        "VisibilityTimeout": str(visibility_timeout_s),
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": _queue_arn(sqs, telemetry_dlq),
-                                     "maxReceiveCount": "5"}),
-    })["QueueUrl"]
+def create_device_queues(sqs: Any, kinesis: Any, shards: int) -> DeviceQueues:
+    """The telemetry stream (provisioned, encrypted with the ``aws/kinesis`` key) and the
+    dead-letter queue, as in ``infra/stacks/devices.py``."""
+    kinesis.create_stream(StreamName=DEVICE_TELEMETRY_STREAM, ShardCount=shards,
+                          StreamModeDetails={"StreamMode": "PROVISIONED"})
+    kinesis.start_stream_encryption(StreamName=DEVICE_TELEMETRY_STREAM, EncryptionType="KMS",
+                                    KeyId="alias/aws/kinesis")
     dead_letters = sqs.create_queue(QueueName=DEVICE_EVENTS_DLQ)["QueueUrl"]
-    return DeviceQueues(telemetry_url=str(telemetry), dead_letter_url=str(dead_letters))
+    return DeviceQueues(telemetry_stream=DEVICE_TELEMETRY_STREAM,
+                        dead_letter_url=str(dead_letters))
 
 
 def create_photo_queue(sqs: Any, s3: Any, settings: Settings) -> str:

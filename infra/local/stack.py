@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.devices import topics
 from chalicelib.devices.topics import EVIDENCE_RETENTION_DAYS
 from infra.local import provision
 from infra.local.dispatch import Dispatcher, FunctionSettings, from_app
 from infra.local.lambdas import LambdaBridge
 from infra.local.mqtt import BridgeTargets, CommandForwarder, DeviceBridge, MqttBroker
-from infra.local.poller import SqsPoller
+from infra.local.poller import KinesisPoller, SqsPoller, StreamSettings
 from infra.local.schedule import ScheduleRunner, schedules_of
 from infra.local.serial_dynamodb import SerialDynamoDB
 
@@ -178,6 +179,15 @@ def function_settings(name: str) -> FunctionSettings:
                             memory_mb=config.lambda_memory_size or 512)
 
 
+def telemetry_stream_settings() -> StreamSettings:
+    """The telemetry stream's event source mapping, as deployed (``infra/stacks/devices.py``)."""
+    return StreamSettings(batch_size=topics.TELEMETRY_BATCH_SIZE,
+                          batching_window_s=topics.TELEMETRY_BATCHING_WINDOW_S,
+                          retry_attempts=topics.TELEMETRY_RETRY_ATTEMPTS,
+                          max_record_age_s=topics.TELEMETRY_MAX_RECORD_AGE_S,
+                          idle_s=topics.TELEMETRY_POLL_S)
+
+
 class LocalStack:
     """Start with ``start()`` (returns what the ready line shows), stop with ``stop()``."""
 
@@ -187,7 +197,7 @@ class LocalStack:
         self._moto: Any = None
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
-        self._pollers: list[SqsPoller] = []
+        self._pollers: list[SqsPoller | KinesisPoller] = []
         self._schedules: ScheduleRunner | None = None
         self._bridge: LambdaBridge | None = None
         self._photo_queue = ""
@@ -299,7 +309,8 @@ class LocalStack:
         self._photo_queue = provision.create_photo_queue(sqs, s3, settings)
         provision.create_evidence_bucket(s3, RESOURCE_NAMES["EVIDENCE_BUCKET"], REGION,
                                          EVIDENCE_RETENTION_DAYS)
-        self._device_queues = provision.create_device_queues(sqs)
+        self._device_queues = provision.create_device_queues(sqs, self._client("kinesis"),
+                                                             topics.TELEMETRY_SHARDS)
         seed.seed_users(cognito, pool)
         seed.seed_directory()
         seed.seed_content()
@@ -325,9 +336,10 @@ class LocalStack:
         if TELEMETRY_FUNCTION not in self.dispatcher.names():
             log.warning("no %s function: device readings stay queued", TELEMETRY_FUNCTION)
             return
-        telemetry = SqsPoller(self._client("sqs"), self._device_queues.telemetry_url,
-                              TELEMETRY_FUNCTION, self.dispatcher, REGION,
-                              wake=self._telemetry_wake)
+        telemetry = KinesisPoller(
+            self._client("kinesis"), self._device_queues.telemetry_stream, TELEMETRY_FUNCTION,
+            self.dispatcher, REGION, telemetry_stream_settings(), sqs=self._client("sqs"),
+            on_failure_url=self._device_queues.dead_letter_url)
         telemetry.start()
         self._pollers.append(telemetry)
 
@@ -347,10 +359,10 @@ class LocalStack:
             raise StackError(str(err)) from err
         self._forwarder = CommandForwarder(c.host, c.mqtt_port)
         self._forwarder.install()
-        targets = BridgeTargets(telemetry_queue_url=self._device_queues.telemetry_url,
+        targets = BridgeTargets(telemetry_stream=self._device_queues.telemetry_stream,
                                 dead_letter_queue_url=self._device_queues.dead_letter_url,
                                 table_name=RESOURCE_NAMES["FANGLIN_TABLE"])
-        self._devices = DeviceBridge(self.dispatcher, self._client("sqs"),
+        self._devices = DeviceBridge(self.dispatcher, self._client("sqs"), self._client("kinesis"),
                                      self._client("dynamodb"), targets,
                                      wake=self._telemetry_wake)
         self._devices.start(c.host, c.mqtt_port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -25,6 +26,29 @@ def alarm_on_any(
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
+
+
+def alarm_above(
+    scope: Construct, construct_id: str, description: str, metric: cloudwatch.IMetric,
+    threshold: float,
+) -> cloudwatch.Alarm:
+    """Alarm when ``metric`` reaches ``threshold`` in one period; no data is fine."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+
+
+def iterator_age(stream: kinesis.IStream) -> cloudwatch.Metric:
+    """How far behind the newest record the stream's readers are, the worst in a period (ms)."""
+    return stream.metric_get_records_iterator_age_milliseconds(period=PERIOD,
+                                                               statistic="Maximum")
 
 
 def function_errors(function_name: str) -> cloudwatch.Metric:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from chalice.config import Config
@@ -21,7 +22,7 @@ from constructs import Construct
 
 from chalicelib.core.observability import SERVICE
 from chalicelib.tickets import sla
-from infra.stacks.alarms import PERIOD
+from infra.stacks.alarms import PERIOD, iterator_age
 
 WIDTH = 12
 HEIGHT = 6
@@ -57,6 +58,7 @@ class OperationsDashboard(Construct):
         functions: dict[str, str],
         dead_letter_queues: dict[str, sqs.IQueue],
         state_machines: dict[str, sfn.StateMachine],
+        streams: dict[str, kinesis.IStream] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._namespace = namespace
@@ -81,7 +83,7 @@ class OperationsDashboard(Construct):
         )
         self.dashboard.add_widgets(
             self._graph(
-                "State machine executions (escalation, device readings)",
+                "State machine executions",
                 [
                     machine.metric(name, period=PERIOD, statistic="Sum", label=f"{label} {name}")
                     for label, machine in state_machines.items()
@@ -146,6 +148,18 @@ class OperationsDashboard(Construct):
                 ],
             ),
         )
+        if streams:
+            self.dashboard.add_widgets(
+                self._graph(
+                    "Stream consumers: iterator age (ms, max)",
+                    [iterator_age(stream).with_(label=label) for label, stream in streams.items()],
+                ),
+                self._graph(
+                    "Stream records in",
+                    [stream.metric_incoming_records(period=PERIOD, statistic="Sum", label=label)
+                     for label, stream in streams.items()],
+                ),
+            )
 
     def _graph(
         self, title: str, metrics: Sequence[cloudwatch.IMetric]

@@ -3,10 +3,11 @@ actions go, the devices' IoT policies, and the evidence bucket.
 
 - Safety events: a Lambda action invokes ``device_safety`` at once (asynchronously; after
   Lambda's two retries a failed event goes to the dead-letter queue).
-- PM2.5 readings: IoT's SQS action cannot send to a FIFO queue (it has no message group), so the
-  rule starts an Express workflow that sends the reading to the FIFO queue with the device as
-  message group and ``device:seq`` as deduplication id; ``device_telemetry`` consumes the queue in
-  batches (the stack's ``_subscribe``). No Lambda runs per reading.
+- PM2.5 readings: the rule's Kinesis action puts each into the telemetry stream with the device
+  as partition key (a device's readings stay in order within its shard); ``device_telemetry``
+  consumes the stream in batches of up to 500 (``consume``), reporting partial batch failures,
+  bisecting a batch that fails entirely, and after bounded retries sending where the failed
+  records are to the dead-letter queue. No Lambda runs per reading.
 - Heartbeats: a DynamoDBv2 action puts the item the rule's SELECT builds (``devices.store``).
 - Anything else on the events topics: a CloudWatch metric action counts it.
 - Every rule's error action sends to the dead-letter queue; each rule has its own role.
@@ -18,71 +19,26 @@ evidence prefix. No partition or region is named: ARNs come from tokens.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
+from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from chalicelib.devices import topics
-from infra.stacks.alarms import alarm_on_any, alarm_on_executions, messages_waiting
-from infra.stacks.escalation import VENDED_LOGS_PREFIX
+from infra.stacks.alarms import alarm_above, alarm_on_any, iterator_age, messages_waiting
 
-TELEMETRY_BATCH_SIZE = 10  # the most Lambda takes from a FIFO queue at once
-MAX_RECEIVES = 5
 RETENTION = cdk.Duration.days(14)
 THING = "${iot:Connection.Thing.ThingName}"
 CAMERA_THING = "${credentials-iot:ThingName}"
-ENQUEUE_ONCE = "Enqueue once per seq"
-ENQUEUE = "Enqueue"
-HAS_SEQ = "Has seq?"
-NUMERIC_SEQ = "Numeric seq?"
-DEAD_LETTER = "Dead letter"
-
-
-def telemetry_definition(queue_url: str, dead_letter_url: str) -> dict[str, Any]:
-    """The Express workflow between the telemetry rule and the FIFO queue. Its input is the
-    rule's SELECT output; a numeric ``seq`` makes ``device:seq`` the deduplication id (as
-    ``topics.deduplication_id``), else the queue hashes the body. What cannot be sent goes to
-    the dead-letter queue."""
-    send = f"arn:{cdk.Aws.PARTITION}:states:::sqs:sendMessage"
-    message = {"QueueUrl": queue_url, "MessageBody.$": "States.JsonToString($)",
-               "MessageGroupId.$": "$.device_id"}
-    retry = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttempts": 3,
-              "BackoffRate": 2.0}]
-    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.enqueue_error",
-              "Next": DEAD_LETTER}]
-
-    def enqueue(parameters: dict[str, Any]) -> dict[str, Any]:
-        return {"Type": "Task", "Resource": send, "Parameters": parameters, "Retry": retry,
-                "Catch": catch, "End": True}
-
-    return {
-        "Comment": "Fanglin: one device reading into its device's FIFO message group",
-        "StartAt": HAS_SEQ,
-        "States": {
-            HAS_SEQ: {"Type": "Choice", "Choices": [
-                {"Variable": "$.seq", "IsPresent": True, "Next": NUMERIC_SEQ}],
-                "Default": ENQUEUE},
-            NUMERIC_SEQ: {"Type": "Choice", "Choices": [
-                {"Variable": "$.seq", "IsNumeric": True, "Next": ENQUEUE_ONCE}],
-                "Default": ENQUEUE},
-            ENQUEUE_ONCE: enqueue(message | {
-                "MessageDeduplicationId.$": "States.Format('{}:{}', $.device_id, $.seq)"}),
-            ENQUEUE: enqueue(message),
-            DEAD_LETTER: {"Type": "Task", "Resource": send, "End": True, "Parameters": {
-                "QueueUrl": dead_letter_url, "MessageBody.$": "States.JsonToString($)"}},
-        },
-    }
+ITERATOR_AGE_ALARM_MS = 60_000  # a minute behind: readings no longer act in time
 
 
 def policy_topic(kind: str, device: str = THING) -> str:
@@ -95,19 +51,18 @@ class DeviceIngest(Construct):
     functions' environment names its bucket and endpoint), then ``route`` to the functions."""
 
     def __init__(self, scope: Construct, construct_id: str, *, table: dynamodb.ITable,
-                 access_logs: s3.IBucket, telemetry_timeout_s: int,
-                 metrics_namespace: str) -> None:
+                 access_logs: s3.IBucket, metrics_namespace: str) -> None:
         super().__init__(scope, construct_id)
         self._table = table
         self._metrics_namespace = metrics_namespace
         self.dead_letters = self._queue("DeadLetters", retention_period=RETENTION)
-        self.telemetry_dead_letters = self._queue("TelemetryDeadLetters", fifo=True,
-                                                  retention_period=RETENTION)
-        self.telemetry_queue = self._queue(
-            "Telemetry", fifo=True, content_based_deduplication=True,
-            visibility_timeout=cdk.Duration.seconds(6 * telemetry_timeout_s),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES,
-                                                  queue=self.telemetry_dead_letters))
+        self.telemetry = kinesis.Stream(
+            self, "Telemetry",
+            stream_mode=kinesis.StreamMode.PROVISIONED,
+            shard_count=topics.TELEMETRY_SHARDS,
+            encryption=kinesis.StreamEncryption.MANAGED,
+            retention_period=cdk.Duration.hours(24),
+        )
         self.evidence = s3.Bucket(
             self, "Evidence",
             object_lock_enabled=True,
@@ -122,7 +77,6 @@ class DeviceIngest(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.iot_data_endpoint = self._iot_data_endpoint()
-        self.enqueue = self._telemetry_workflow()
         self.device_policy = iot.CfnPolicy(self, "DevicePolicy",
                                            policy_document=self._device_policy())
         self.camera_role, self.camera_alias = self._camera_credentials()
@@ -163,6 +117,30 @@ class DeviceIngest(Construct):
         )
         self.dead_letters.grant_send_messages(safety_role)
 
+    def consume(self, *, function_name: str, role: iam.IRole) -> lambda_.CfnEventSourceMapping:
+        """``device_telemetry``'s mapping from the stream: large batches, partial failures
+        reported, a batch that fails entirely bisected, bounded retries, then the failed range
+        (shard and sequence numbers; the records stay in the stream) to the dead-letter queue."""
+        mapping = lambda_.CfnEventSourceMapping(
+            self, "TelemetryConsumer",
+            function_name=function_name,
+            event_source_arn=self.telemetry.stream_arn,
+            starting_position="LATEST",
+            batch_size=topics.TELEMETRY_BATCH_SIZE,
+            maximum_batching_window_in_seconds=topics.TELEMETRY_BATCHING_WINDOW_S,
+            function_response_types=["ReportBatchItemFailures"],
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=topics.TELEMETRY_RETRY_ATTEMPTS,
+            maximum_record_age_in_seconds=topics.TELEMETRY_MAX_RECORD_AGE_S,
+            destination_config=lambda_.CfnEventSourceMapping.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventSourceMapping.OnFailureProperty(
+                    destination=self.dead_letters.queue_arn)),
+        )
+        # Lambda checks the role can read the stream when it creates the mapping.
+        self.telemetry.grant_read(role).apply_before(mapping)
+        self.dead_letters.grant_send_messages(role).apply_before(mapping)
+        return mapping
+
     def grant_commands(self, role: iam.IRole) -> None:
         """``iot:Publish`` on the actuators' command topics, nothing else."""
         iam.Grant.add_to_principal(grantee=role, actions=["iot:Publish"], resource_arns=[
@@ -174,10 +152,9 @@ class DeviceIngest(Construct):
 
     # --- resources ----------------------------------------------------------------------------
 
-    def _queue(self, construct_id: str, fifo: bool = False, **kwargs: Any) -> sqs.Queue:
+    def _queue(self, construct_id: str, **kwargs: Any) -> sqs.Queue:
         return sqs.Queue(
             self, construct_id,
-            fifo=fifo or None,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             **kwargs,
@@ -195,30 +172,6 @@ class DeviceIngest(Construct):
             policy=cr.AwsCustomResourcePolicy.from_sdk_calls(
                 resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE))
         return "https://" + endpoint.get_response_field("endpointAddress")
-
-    def _telemetry_workflow(self) -> sfn.StateMachine:
-        log_group = logs.LogGroup(
-            self, "TelemetryWorkflowLogs",
-            log_group_name=VENDED_LOGS_PREFIX + cdk.Aws.STACK_NAME + "-device-readings",
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        role = iam.Role(self, "TelemetryWorkflowRole",
-                        assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
-                        description="Fanglin device readings: send to the telemetry FIFO queue")
-        machine = sfn.StateMachine(
-            self, "TelemetryWorkflow",
-            state_machine_type=sfn.StateMachineType.EXPRESS,
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(telemetry_definition(
-                self.telemetry_queue.queue_url, self.dead_letters.queue_url))),
-            role=role,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ERROR,
-                                include_execution_data=False),
-            tracing_enabled=True,
-        )
-        iam.Grant.add_to_principal(grantee=role, actions=["sqs:SendMessage"], resource_arns=[
-            self.telemetry_queue.queue_arn, self.dead_letters.queue_arn])
-        return machine
 
     def _device_policy(self, camera_alias: iot.CfnRoleAlias | None = None) -> dict[str, Any]:
         statements: list[dict[str, Any]] = [
@@ -281,15 +234,13 @@ class DeviceIngest(Construct):
         return rule
 
     def _telemetry_rule(self) -> None:
-        role = self._rule_role("TelemetryRuleRole", "Fanglin telemetry rule: start the workflow")
-        iam.Grant.add_to_principal(grantee=role, actions=["states:StartExecution"],
-                                   resource_arns=[self.enqueue.state_machine_arn])
+        role = self._rule_role("TelemetryRuleRole", "Fanglin telemetry rule: put into the stream")
+        self.telemetry.grant(role, "kinesis:PutRecord")
         self.rules[topics.TELEMETRY_RULE.name] = self._rule(
             "TelemetryRule", topics.TELEMETRY_RULE.sql,
-            iot.CfnTopicRule.ActionProperty(step_functions=(
-                iot.CfnTopicRule.StepFunctionsActionProperty(
-                    state_machine_name=self.enqueue.state_machine_name, role_arn=role.role_arn,
-                    execution_name_prefix="reading"))), role)
+            iot.CfnTopicRule.ActionProperty(kinesis=iot.CfnTopicRule.KinesisActionProperty(
+                stream_name=self.telemetry.stream_name, role_arn=role.role_arn,
+                partition_key=topics.TELEMETRY_PARTITION_KEY)), role)
 
     def _heartbeat_rule(self) -> None:
         role = self._rule_role("HeartbeatRuleRole", "Fanglin heartbeat rule: put the item")
@@ -318,8 +269,6 @@ class DeviceIngest(Construct):
         alarm_on_any(self, "DeadLettersNotEmpty",
                      "Device messages a topic rule or the safety function could not handle",
                      messages_waiting(self.dead_letters))
-        alarm_on_any(self, "TelemetryDeadLettersNotEmpty",
-                     "Device readings that failed five times wait in the dead-letter queue",
-                     messages_waiting(self.telemetry_dead_letters))
-        alarm_on_executions(self, "TelemetryWorkflowExecutions", self.enqueue,
-                            "device-reading workflow")
+        alarm_above(self, "TelemetryIteratorAge",
+                    "device_telemetry is a minute or more behind the device readings",
+                    iterator_age(self.telemetry), ITERATOR_AGE_ALARM_MS)

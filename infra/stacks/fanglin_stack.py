@@ -34,7 +34,7 @@ from chalicelib.core.db import (
 from infra.stacks.alarms import alarm_on_any, function_errors
 from infra.stacks.auth import cognito_environment, external_issuer, user_pool
 from infra.stacks.dashboard import OperationsDashboard, api_identity
-from infra.stacks.devices import TELEMETRY_BATCH_SIZE, DeviceIngest
+from infra.stacks.devices import DeviceIngest
 from infra.stacks.escalation import EscalationWorkflow, state_machine_arn, state_machine_name
 from infra.stacks.nag import acknowledge_findings
 from infra.stacks.packaging import packaging_environment
@@ -168,8 +168,6 @@ class FanglinStack(cdk.Stack):
             "Devices",
             table=self.table,
             access_logs=self.access_logs,
-            telemetry_timeout_s=chalice_function_config(construct_id, DEVICE_TELEMETRY)
-            .lambda_timeout,
             metrics_namespace=METRICS_NAMESPACE,
         )
         # Known before the state machine exists: the functions' environment refers to no resource.
@@ -190,7 +188,8 @@ class FanglinStack(cdk.Stack):
             safety_function_name=self.function_resource(DEVICE_SAFETY).ref,
             safety_role=self.role(DEVICE_SAFETY),
         )
-        self._subscribe(DEVICE_TELEMETRY, self.devices.telemetry_queue, TELEMETRY_BATCH_SIZE)
+        self.devices.consume(function_name=self.function_resource(DEVICE_TELEMETRY).ref,
+                             role=self.role(DEVICE_TELEMETRY))
         alarm_on_any(
             self,
             "EscalationSweepErrors",
@@ -230,10 +229,8 @@ class FanglinStack(cdk.Stack):
             api=api_identity(chalice_function_config(construct_id, API_HANDLER)),
             functions={name: self.function_resource(name).ref for name in FUNCTIONS},
             dead_letter_queues=self.dead_letter_queues(),
-            state_machines={
-                "Escalation": self.escalation.state_machine,
-                "Device readings": self.devices.enqueue,
-            },
+            state_machines={"Escalation": self.escalation.state_machine},
+            streams={"Device readings": self.devices.telemetry},
         )
         acknowledge_findings(self, escalation_task=self.function_resource(ESCALATION_TASK))
         self._outputs()
@@ -243,8 +240,7 @@ class FanglinStack(cdk.Stack):
         """Every dead-letter queue of the stack, by what waits in it."""
         return {
             "Photo events": self.photo_events_dlq,
-            "Device messages": self.devices.dead_letters,
-            "Device readings": self.devices.telemetry_dead_letters,
+            "Device messages and readings": self.devices.dead_letters,
         }
 
     def role(self, chalice_name: str) -> iam.IRole:

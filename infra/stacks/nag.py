@@ -2,8 +2,8 @@
 with a one-line reason (``tests/infra/test_operations.py`` requires zero unacknowledged findings).
 
 Fixed rather than acknowledged: bucket access logs (S1, into the access-log bucket), the user
-pool's password policy (COG1), ALL-level logs of the escalation workflow (SF1) and tracing of the
-device-reading workflow (SF2).
+pool's password policy (COG1), ALL-level logs of the escalation workflow (SF1), the device
+readings stream's encryption with the ``aws/kinesis`` key (KDS1, KDS3).
 """
 
 from __future__ import annotations
@@ -60,10 +60,6 @@ def acknowledge_findings(stack: FanglinStack, *, escalation_task: cdk.CfnResourc
                 "Invoke any version or alias of the escalation task function, nothing else")
     acknowledge(stack.escalation.role, "IAM5[Resource::*]",
                 "Step Functions log delivery and X-Ray actions have no resource-level permissions")
-    acknowledge(devices.enqueue.role, "IAM5[Resource::*]",
-                "Step Functions log delivery and X-Ray actions have no resource-level permissions")
-    acknowledge(devices.enqueue, "SF1",
-                "Express workflow run per PM2.5 reading: ERROR-level logs, volume follows failures")
     acknowledge(devices.camera_role, arn_wildcard(
         stack, devices.evidence, "/devices/<credentials-iot:ThingName>/*"),
                 "Each camera writes objects under its own thing-name prefix only")
@@ -72,7 +68,7 @@ def acknowledge_findings(stack: FanglinStack, *, escalation_task: cdk.CfnResourc
     acknowledge(devices.node.find_child("IotDataEndpoint"), "IAM5[Resource::*]",
                 "iot:DescribeEndpoint has no resource-level permissions")
     acknowledge(devices.dead_letters, "SQS3",
-                "It is a dead-letter queue: of the topic rules' error actions and device_safety")
+                "It is a dead-letter queue: rules' error actions, device_safety, device_telemetry")
     for singleton in CDK_SINGLETON_FUNCTIONS:
         acknowledge(stack.node.find_child(singleton), BASIC_EXECUTION_ROLE,
                     "CDK's own provider function: AWSLambdaBasicExecutionRole (logs only)")

@@ -1,7 +1,7 @@
 """The device ingestion of the synthesized template (``infra/stacks/devices.py``): the topic
 rules run the SQL of ``chalicelib.devices.topics``, each action goes where SPEC 6 says with its own
-least-privilege role and an error action, readings reach a FIFO queue by device, the evidence
-bucket keeps originals under Object Lock, and devices may publish only as themselves."""
+least-privilege role and an error action, readings reach a Kinesis stream keyed by device, the
+evidence bucket keeps originals under Object Lock, and devices may publish only as themselves."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ import aws_cdk as cdk
 import pytest
 
 from chalicelib.devices import topics
-from infra.stacks.devices import CAMERA_THING, THING, telemetry_definition
+from infra.stacks.devices import CAMERA_THING, ITERATOR_AGE_ALARM_MS, THING
 from infra.stacks.fanglin_stack import (
     ACCESS,
     DEVICE_SAFETY,
     DEVICE_TELEMETRY,
     DEVICE_WATCH,
     FUNCTIONS,
-    chalice_function_config,
     function_logical_id,
     role_logical_id,
 )
-from tests.infra.conftest import STAGE, Synthesized
+from tests.infra.conftest import Synthesized
 from tests.infra.helpers import as_list, render
 
 IOT_ARN = "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:"
@@ -104,7 +103,7 @@ def test_every_rule_sends_its_failures_to_the_dead_letter_queue(synthesized: Syn
 
 @pytest.mark.parametrize(("name", "extra"), [
     (topics.SAFETY_RULE.name, set()),
-    (topics.TELEMETRY_RULE.name, {"states:StartExecution"}),
+    (topics.TELEMETRY_RULE.name, {"kinesis:PutRecord"}),
     (topics.HEARTBEAT_RULE_NAME, {"dynamodb:PutItem"}),
     (topics.UNROUTED_RULE_NAME, {"cloudwatch:PutMetricData"}),
 ])
@@ -146,70 +145,70 @@ def test_safety_events_the_function_fails_are_kept(synthesized: Synthesized) -> 
     assert dead_letters in grants(synthesized, role_logical_id(DEVICE_SAFETY))["sqs:SendMessage"]
 
 
-def test_readings_go_through_a_workflow_into_a_fifo_group_per_device(
-    synthesized: Synthesized,
-) -> None:
+def test_readings_go_into_the_stream_keyed_by_device(synthesized: Synthesized) -> None:
     devices = synthesized.stack.devices
     [action] = rule_of(synthesized, topics.TELEMETRY_RULE.name)["Actions"]
-    machine_id = logical_id(synthesized, devices.enqueue)
-    assert action["StepFunctions"]["StateMachineName"] == {"Fn::GetAtt": [machine_id, "Name"]}
-    assert grants(synthesized, rule_role(synthesized, topics.TELEMETRY_RULE.name))[
-        "states:StartExecution"] == [{"Ref": machine_id}]
-    machine = props(synthesized, devices.enqueue)
-    assert machine["StateMachineType"] == "EXPRESS"
-    queue_url = "${" + logical_id(synthesized, devices.telemetry_queue) + "}"
-    dead_letter_url = "${" + logical_id(synthesized, devices.dead_letters) + "}"
-    definition = json.loads(render(machine["DefinitionString"]))
-    expected = telemetry_definition(queue_url, dead_letter_url)
-    assert definition["StartAt"] == expected["StartAt"] == "Has seq?"
-    for state in ("Has seq?", "Numeric seq?"):
-        assert definition["States"][state] == expected["States"][state]
-    once = definition["States"]["Enqueue once per seq"]
-    assert once["Resource"] == "arn:${AWS::Partition}:states:::sqs:sendMessage"
-    assert once["Parameters"] == {
-        "QueueUrl": queue_url, "MessageBody.$": "States.JsonToString($)",
-        "MessageGroupId.$": "$.device_id",
-        "MessageDeduplicationId.$": "States.Format('{}:{}', $.device_id, $.seq)"}
-    assert definition["States"]["Enqueue"]["Parameters"]["MessageGroupId.$"] == "$.device_id"
-    assert "MessageDeduplicationId.$" not in definition["States"]["Enqueue"]["Parameters"]
-    assert definition["States"]["Dead letter"]["Parameters"]["QueueUrl"] == dead_letter_url
-    workflow_role = machine["RoleArn"]["Fn::GetAtt"][0]
-    assert sorted(map(json.dumps, grants(synthesized, workflow_role)["sqs:SendMessage"])) == \
-        sorted(map(json.dumps, [arn(synthesized, devices.telemetry_queue),
-                                arn(synthesized, devices.dead_letters)]))
+    role = rule_role(synthesized, topics.TELEMETRY_RULE.name)
+    assert action == {"Kinesis": {"StreamName": ref(synthesized, devices.telemetry),
+                                  "PartitionKey": "${topic(4)}",
+                                  "RoleArn": {"Fn::GetAtt": [role, "Arn"]}}}
+    # topic(4) of fanglin/{community}/devices/{device}/events is the device
+    assert topics.TOPIC_FILTER.split("/")[3] == "+" and topics.SELECT_EVENT.count(
+        "topic(4) AS device_id") == 1
+    assert grants(synthesized, role)["kinesis:PutRecord"] == [arn(synthesized, devices.telemetry)]
 
 
-def test_telemetry_queue_is_fifo_with_its_own_fifo_dead_letter_queue(
-    synthesized: Synthesized,
-) -> None:
+def test_the_stream_is_one_encrypted_provisioned_shard(synthesized: Synthesized) -> None:
+    stream = props(synthesized, synthesized.stack.devices.telemetry)
+    assert stream["StreamModeDetails"] == {"StreamMode": "PROVISIONED"}
+    assert stream["ShardCount"] == topics.TELEMETRY_SHARDS == 1
+    assert stream["StreamEncryption"] == {"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"}
+    assert stream["RetentionPeriodHours"] == 24
+    assert not synthesized.of_type("AWS::StepFunctions::StateMachine").keys() - {
+        logical_id(synthesized, synthesized.stack.escalation.state_machine)}
+    assert not [q for q in synthesized.of_type("AWS::SQS::Queue").values()
+                if q["Properties"].get("FifoQueue")]
+
+
+def test_device_telemetry_consumes_the_stream_in_large_batches(synthesized: Synthesized) -> None:
     devices = synthesized.stack.devices
-    queue = props(synthesized, devices.telemetry_queue)
-    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is True
-    assert queue["RedrivePolicy"] == {
-        "deadLetterTargetArn": arn(synthesized, devices.telemetry_dead_letters),
-        "maxReceiveCount": 5}
-    timeout = chalice_function_config(STAGE, DEVICE_TELEMETRY).lambda_timeout
-    assert queue["VisibilityTimeout"] >= 6 * timeout
-    dead = props(synthesized, devices.telemetry_dead_letters)
-    assert dead["FifoQueue"] is True
-    assert dead["MessageRetentionPeriod"] == 14 * 24 * 3600
-    assert props(synthesized, devices.dead_letters)["MessageRetentionPeriod"] == 14 * 24 * 3600
-    assert "FifoQueue" not in props(synthesized, devices.dead_letters)
-
-
-def test_device_telemetry_consumes_the_queue_in_batches_of_ten(synthesized: Synthesized) -> None:
     telemetry = function_logical_id(DEVICE_TELEMETRY)
     [mapping] = [m for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
                  if m["Properties"]["FunctionName"] == {"Ref": telemetry}]
-    assert mapping["Properties"]["EventSourceArn"] == arn(
-        synthesized, synthesized.stack.devices.telemetry_queue)
-    assert mapping["Properties"]["BatchSize"] == 10
-    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert "MaximumBatchingWindowInSeconds" not in mapping["Properties"]  # not for FIFO
-    [policy_id] = mapping["DependsOn"]
-    policy = synthesized.resources[policy_id]["Properties"]
-    assert "sqs:ReceiveMessage" in json.dumps(policy["PolicyDocument"])
-    assert role_logical_id(DEVICE_TELEMETRY) in json.dumps(policy["Roles"])
+    assert {k: v for k, v in mapping["Properties"].items() if k != "Tags"} == {
+        "FunctionName": {"Ref": telemetry},
+        "EventSourceArn": arn(synthesized, devices.telemetry),
+        "StartingPosition": "LATEST",
+        "BatchSize": 500,
+        "MaximumBatchingWindowInSeconds": 0,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": 3,
+        "MaximumRecordAgeInSeconds": 3600,
+        "DestinationConfig": {"OnFailure": {
+            "Destination": arn(synthesized, devices.dead_letters)}},
+    }
+    role = role_logical_id(DEVICE_TELEMETRY)
+    found = grants(synthesized, role)
+    assert {"kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+            "kinesis:ListShards"} <= set(found)
+    assert arn(synthesized, devices.dead_letters) in found["sqs:SendMessage"]
+    assert not {a for a in found if a.startswith("kinesis:Put")}
+    depends = mapping["DependsOn"]
+    policies = json.dumps([synthesized.resources[d]["Properties"] for d in depends])
+    assert "kinesis:GetRecords" in policies and "sqs:SendMessage" in policies
+    assert f'"{role}"' in policies
+
+
+def test_a_lagging_consumer_raises_an_alarm(synthesized: Synthesized) -> None:
+    stream = ref(synthesized, synthesized.stack.devices.telemetry)
+    [alarm] = [a["Properties"] for a in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("Dimensions") == [{"Name": "StreamName", "Value": stream}]]
+    assert alarm["MetricName"] == "GetRecords.IteratorAgeMilliseconds"
+    assert (alarm["Namespace"], alarm["Statistic"]) == ("AWS/Kinesis", "Maximum")
+    assert alarm["Threshold"] == ITERATOR_AGE_ALARM_MS
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_heartbeats_are_put_into_the_table_without_a_lambda(synthesized: Synthesized) -> None:
@@ -347,9 +346,8 @@ def test_device_functions_have_their_own_entries(synthesized: Synthesized) -> No
     assert not ACCESS[DEVICE_TELEMETRY].evidence
 
 
-@pytest.mark.parametrize("queue", ["dead_letters", "telemetry_dead_letters"])
-def test_device_dead_letters_raise_an_alarm(synthesized: Synthesized, queue: str) -> None:
-    name = {"Fn::GetAtt": [logical_id(synthesized, getattr(synthesized.stack.devices, queue)),
+def test_device_dead_letters_raise_an_alarm(synthesized: Synthesized) -> None:
+    name = {"Fn::GetAtt": [logical_id(synthesized, synthesized.stack.devices.dead_letters),
                            "QueueName"]}
     [alarm] = [a["Properties"] for a in synthesized.of_type("AWS::CloudWatch::Alarm").values()
                if a["Properties"].get("Dimensions") == [{"Name": "QueueName", "Value": name}]]

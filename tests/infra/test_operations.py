@@ -62,7 +62,8 @@ def queue_id(reference: Any) -> str | None:
 
 def dead_letter_queue_ids(synthesized: Synthesized) -> set[str]:
     """Queues some resource sends what failed to: redrive targets, Lambda failure destinations,
-    topic rules' error actions, the telemetry workflow's catch; and any queue named like one."""
+    topic rules' error actions, stream mappings' on-failure destinations; and any queue named
+    like one."""
     queues = synthesized.of_type("AWS::SQS::Queue")
     found = {
         name for name in queues if "deadletter" in name.lower() or "dlq" in name.lower()
@@ -74,6 +75,10 @@ def dead_letter_queue_ids(synthesized: Synthesized) -> set[str]:
     for config in synthesized.of_type("AWS::Lambda::EventInvokeConfig").values():
         failure = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
         found.add(str(queue_id(failure)))
+    for mapping in synthesized.of_type("AWS::Lambda::EventSourceMapping").values():
+        destination = mapping["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
+        if destination:
+            found.add(str(queue_id(destination["Destination"])))
     for rule in synthesized.of_type("AWS::IoT::TopicRule").values():
         error = rule["Properties"]["TopicRulePayload"]["ErrorAction"]
         found.add(str(queue_id(error["Sqs"]["QueueUrl"])))
@@ -96,7 +101,7 @@ def fires_on_first(alarm: dict[str, Any]) -> bool:
 
 def test_every_dead_letter_queue_raises_an_alarm(synthesized: Synthesized) -> None:
     dead_letters = dead_letter_queue_ids(synthesized)
-    assert len(dead_letters) == 3
+    assert len(dead_letters) == 2
     for queue in dead_letters:
         name = {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
         [alarm] = [a for a in alarms(synthesized) if a.get("Dimensions") == [name]]
@@ -112,7 +117,7 @@ def test_every_state_machine_raises_an_alarm_on_failed_executions(
     synthesized: Synthesized, metric_name: str
 ) -> None:
     machines = synthesized.of_type("AWS::StepFunctions::StateMachine")
-    assert len(machines) == 2
+    assert len(machines) == 1
     for machine in machines:
         arn = {"Name": "StateMachineArn", "Value": {"Ref": machine}}
         [alarm] = [a for a in alarms(synthesized)

@@ -1,9 +1,11 @@
-"""Telemetry through the real ``device_telemetry`` handler (an SQS FIFO batch): PM2.5 hysteresis
-with the sprayer commands it publishes, partial batch failures kept in each device's order; and
+"""Telemetry through the real ``device_telemetry`` handler (a Kinesis batch of one shard): PM2.5
+hysteresis with the sprayer commands it publishes, partial batch failures kept in each device's
+order; and
 the ``device_watch`` schedule over heartbeats written as the IoT rule (or the local bridge)
 writes them."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -16,7 +18,8 @@ from chalicelib.devices import store, watch
 from tests.integration.conftest import Api, EmbeddedAws
 from tests.integration.test_devices import active_alarms, build_devices, event, safety
 
-FIFO_ARN = "arn:aws:sqs:us-east-1:123456789012:fanglin-test-telemetry.fifo"
+STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/fanglin-test-telemetry"
+FUNCTION_ARN = "arn:aws:iam::123456789012:role/device-telemetry"
 
 
 @pytest.fixture
@@ -41,21 +44,31 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def sqs_batch(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": f"msg-{i}", "receiptHandle": f"rh-{i}", "body": json.dumps(e),
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1",
-                       "SenderId": "iot", "ApproximateFirstReceiveTimestamp": "1",
-                       "MessageGroupId": e.get("device_id", "none"),
-                       "MessageDeduplicationId": f"{e.get('device_id')}:{e.get('seq')}",
-                       "SequenceNumber": str(i)},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": FIFO_ARN, "awsRegion": "us-east-1"} for i, e in enumerate(events)]}
+def sequence_number(i: int) -> str:
+    return f"4963{i:052d}"
+
+
+def kinesis_record(i: int, data: bytes, partition_key: str) -> dict[str, Any]:
+    """One record of a Lambda Kinesis event, as the event source mapping delivers it."""
+    return {
+        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": partition_key,
+                    "sequenceNumber": sequence_number(i),
+                    "data": base64.b64encode(data).decode("ascii"),
+                    "approximateArrivalTimestamp": time.time()},
+        "eventSource": "aws:kinesis", "eventVersion": "1.0",
+        "eventID": f"shardId-000000000000:{sequence_number(i)}",
+        "eventName": "aws:kinesis:record", "invokeIdentityArn": FUNCTION_ARN,
+        "awsRegion": "us-east-1", "eventSourceARN": STREAM_ARN}
+
+
+def kinesis_batch(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": [kinesis_record(i, json.dumps(e).encode(), str(e.get("device_id")))
+                        for i, e in enumerate(events)]}
 
 
 def telemetry(api: Api, events: list[dict[str, Any]]) -> dict[str, Any]:
     return api.client.lambda_.invoke(  # type: ignore[no-any-return]
-        "device_telemetry", sqs_batch(events)).payload
+        "device_telemetry", kinesis_batch(events)).payload
 
 
 def readings(values: list[float], first_seq: int = 1, device: str = "pm-1"
@@ -103,6 +116,29 @@ def test_a_reading_delivered_twice_counts_once(devices: Api) -> None:
     assert store.pm25_state("pm-1").highs == 2
     telemetry(devices, readings([50], first_seq=3))
     assert store.pm25_state("pm-1").highs == 0 and commands() == []
+
+
+def test_a_reading_redelivered_in_a_later_batch_counts_once(devices: Api) -> None:
+    first = readings([80, 80])
+    telemetry(devices, first)
+    # Kinesis retries from the first failed record: what followed it comes again.
+    assert telemetry(devices, first + readings([80], first_seq=3)) == {"batchItemFailures": []}
+    assert [b["command"] for _, b in commands()] == ["spray.start"] * 2
+    assert active_alarms(devices)[0]["count"] == 1
+    published().clear()
+    telemetry(devices, readings([80, 80, 80]))  # seq 1..3 again, within the day: applied once
+    assert commands() == [] and active_alarms(devices)[0]["count"] == 1
+
+
+def test_a_device_refused_as_unknown_is_heard_once_registered(devices: Api) -> None:
+    late = [event("pm-late", "pm25.reading", 1, ms=now_ms(), value_ugm3=80)]
+    telemetry(devices, late)
+    assert store.pm25_state("pm-late").highs == 0
+    body = {"device_id": "pm-late", "type": "pm25_sensor", "estate_id": "huayuan",
+            "location": {"lat": 24.5, "lon": 117.6}, "zone": "gate", "actuators": []}
+    assert devices.call("POST", "/communities/jinxiu/devices", "admin", body).status_code == 201
+    telemetry(devices, late)
+    assert store.pm25_state("pm-late").highs == 1
 
 
 def test_thresholds_are_policy_data(devices: Api) -> None:
@@ -154,8 +190,8 @@ def test_a_failed_reading_fails_the_rest_of_its_device_only(
     with monkeypatch.context() as patch:
         patch.setattr(sender, "send", broken)
         answer = telemetry(devices, batch)
-    assert answer == {"batchItemFailures": [{"itemIdentifier": "msg-2"},
-                                            {"itemIdentifier": "msg-3"}]}
+    assert answer == {"batchItemFailures": [{"itemIdentifier": sequence_number(2)},
+                                            {"itemIdentifier": sequence_number(3)}]}
     assert store.pm25_state("pm-1").highs == 2
     assert store.heartbeat("sp-1", "jinxiu").kind == "heartbeat"  # type: ignore[union-attr]
     assert telemetry(devices, batch[2:4]) == {"batchItemFailures": []}
@@ -163,11 +199,25 @@ def test_a_failed_reading_fails_the_rest_of_its_device_only(
 
 
 def test_bad_telemetry_is_refused_without_a_retry(devices: Api) -> None:
-    batch = sqs_batch([event("pm-1", "pm25.reading", 1, value_ugm3="high")])
-    batch["Records"].append({**batch["Records"][0], "messageId": "not-json", "body": "{"})
+    batch = kinesis_batch([event("pm-1", "pm25.reading", 1, value_ugm3="high")])
+    batch["Records"].append(kinesis_record(1, b"{", "pm-1"))
+    batch["Records"].append(kinesis_record(2, b"", "pm-1") | {"kinesis": {
+        **kinesis_record(2, b"", "pm-1")["kinesis"], "data": "not base64!"}})
     answer = devices.client.lambda_.invoke("device_telemetry", batch).payload
     assert answer == {"batchItemFailures": []}
     assert store.pm25_state("pm-1").highs == 0
+
+
+def test_a_batch_that_fails_entirely_is_an_error(
+        devices: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.devices import ingest
+
+    def broken(event: Any) -> Any:
+        raise RuntimeError("table unavailable")
+
+    monkeypatch.setattr(ingest, "handle", broken)
+    with pytest.raises(Exception, match="All records failed"):
+        devices.client.lambda_.invoke("device_telemetry", kinesis_batch(readings([80, 80])))
 
 
 # --- the watch ------------------------------------------------------------------------------

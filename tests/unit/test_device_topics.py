@@ -175,17 +175,6 @@ def test_route_agrees_with_the_sql_on_any_message(topic: str, payload: bytes) ->
             assert filter_matches(topics.TOPIC_FILTER, topic)
 
 
-@pytest.mark.parametrize(("event", "expected"), [
-    ({"device_id": "pm-1", "seq": 17}, "pm-1:17"),
-    ({"device_id": "pm-1", "seq": 2.5}, "pm-1:2.5"),
-    ({"device_id": "pm-1", "seq": True}, None),
-    ({"device_id": "pm-1", "seq": "17"}, None),
-    ({"device_id": "pm-1"}, None),
-])
-def test_deduplication_id_is_device_and_seq(event: dict[str, Any], expected: str | None) -> None:
-    assert topics.deduplication_id(event) == expected
-
-
 def test_topic_names() -> None:
     assert topics.commands_topic("jinxiu", "sp-1") == "fanglin/jinxiu/devices/sp-1/commands"
     assert topics.events_topic("jinxiu", "mh-1") == "fanglin/jinxiu/devices/mh-1/events"
@@ -205,6 +194,18 @@ class FakeSqs:
             raise ConnectionError("queue unavailable")
         self.sent.append(message)
         return {"MessageId": "m"}
+
+
+class FakeKinesis:
+    def __init__(self, fail: bool = False) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.fail = fail
+
+    def put_record(self, **record: Any) -> dict[str, str]:
+        if self.fail:
+            raise ConnectionError("stream unavailable")
+        self.records.append(record)
+        return {"ShardId": "shardId-000000000000", "SequenceNumber": "1"}
 
 
 class FakeDynamoDB:
@@ -227,11 +228,12 @@ class FakeDispatcher:
         return {"ok": True}
 
 
-def bridge(dispatcher: FakeDispatcher, sqs: FakeSqs, dynamodb: FakeDynamoDB) -> Any:
+def bridge(dispatcher: FakeDispatcher, sqs: FakeSqs, dynamodb: FakeDynamoDB,
+           kinesis: FakeKinesis | None = None) -> Any:
     from infra.local.mqtt import BridgeTargets, DeviceBridge
 
-    return DeviceBridge(dispatcher, sqs, dynamodb,  # type: ignore[arg-type]
-                        BridgeTargets("telemetry.fifo", "dead-letters", "table"))
+    return DeviceBridge(dispatcher, sqs, kinesis or FakeKinesis(),  # type: ignore[arg-type]
+                        dynamodb, BridgeTargets("telemetry", "dead-letters", "table"))
 
 
 def message(kind: str, **fields: Any) -> bytes:
@@ -250,16 +252,19 @@ def test_bridge_invokes_the_safety_function_with_the_rule_output() -> None:
     assert sqs.sent == [] and dynamodb.items == []
 
 
-def test_bridge_queues_readings_in_the_device_group_once_per_seq() -> None:
-    sqs = FakeSqs()
-    rules = bridge(FakeDispatcher(), sqs, FakeDynamoDB())
+def test_bridge_puts_readings_into_the_stream_keyed_by_device() -> None:
+    sqs, kinesis = FakeSqs(), FakeKinesis()
+    rules = bridge(FakeDispatcher(), sqs, FakeDynamoDB(), kinesis)
     assert rules.handle("fanglin/jinxiu/devices/pm-1/events",
                         message("pm25.reading", value_ugm3=80), 55) == "telemetry"
     rules.stop()
-    [sent] = sqs.sent
-    assert (sent["QueueUrl"], sent["MessageGroupId"], sent["MessageDeduplicationId"]) == (
-        "telemetry.fifo", "pm-1", "pm-1:3")
-    assert json.loads(sent["MessageBody"])["value_ugm3"] == 80
+    [record] = kinesis.records
+    assert (record["StreamName"], record["PartitionKey"]) == ("telemetry", "pm-1")
+    assert json.loads(record["Data"]) == {
+        "type": "pm25.reading", "ts": "2026-12-01T08:00:00Z", "seq": 3, "value_ugm3": 80,
+        "community_id": "jinxiu", "device_id": "pm-1", "received_ms": 55}
+    assert sqs.sent == []
+
 
 
 def test_bridge_puts_the_heartbeat_item_as_the_rule_would() -> None:
@@ -293,13 +298,15 @@ def test_bridge_sends_a_failed_action_to_the_dead_letter_queue_as_iot_does() -> 
     assert rules.failed == {"device_safety": 1}
 
 
-def test_bridge_dead_letters_a_reading_the_queue_refused() -> None:
-    sqs = FakeSqs(fail_on="telemetry.fifo")
-    rules = bridge(FakeDispatcher(), sqs, FakeDynamoDB())
+def test_bridge_dead_letters_a_reading_the_stream_refused() -> None:
+    sqs = FakeSqs()
+    rules = bridge(FakeDispatcher(), sqs, FakeDynamoDB(), FakeKinesis(fail=True))
     rules.handle("fanglin/jinxiu/devices/pm-1/events", message("pm25.reading", value_ugm3=1), 1)
     rules.stop()
     [dead] = sqs.sent
-    assert json.loads(dead["MessageBody"])["failures"][0]["failedAction"] == "SqsAction"
+    assert json.loads(dead["MessageBody"])["failures"] == [{
+        "failedAction": "KinesisAction", "failedResource": "telemetry",
+        "errorMessage": "ConnectionError: stream unavailable"}]
 
 
 def test_bridge_counts_what_no_rule_takes() -> None:

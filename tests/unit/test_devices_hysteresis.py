@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.devices.hysteresis import State, Step, Thresholds, step
+from chalicelib.devices.hysteresis import State, Step, Thresholds, already_applied, step
 
 LIMITS = Thresholds(activate=75, clear=65, consecutive=3, run_s=900)
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
@@ -100,3 +101,20 @@ def test_commands_alternate_start_and_stop(values: list[float]) -> None:
     sent = [a for a in actions(values) if a in ("start", "stop")]
     assert all(a != b for a, b in zip(sent, sent[1:], strict=False))
     assert not sent or sent[0] == "start"
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize(("last_seq", "last_ms", "seq", "received_ms", "applied"), [
+    (None, None, 1, 1000, False),  # nothing applied yet
+    (4, 1000, 5, 2000, False),  # the next reading
+    (4, 1000, 4, 2000, True),  # the same reading again
+    (4, 1000, 3, 2000, True),  # an older one, late: it would break the run of readings
+    (4, 1000, 1, 1000 + DAY_MS, True),  # a restarted count within the window
+    (4, 1000, 1, 1001 + DAY_MS, False),  # ... heard again once the window has passed
+    (4, None, 4, 2000, False),  # a state written before readings were claimed with it
+])
+def test_a_reading_is_applied_once(last_seq: int | None, last_ms: int | None, seq: int,
+                                   received_ms: int, applied: bool) -> None:
+    assert already_applied(last_seq, last_ms, seq, received_ms, DAY_MS) is applied

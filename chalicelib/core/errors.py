@@ -59,10 +59,13 @@ class UnprocessableError(FanglinError):
     """Well-formed but cannot be processed (e.g. an Idempotency-Key reused with another body)."""
 
 
+OUTAGE_RETRY_AFTER_S = 5
+
+
 class DependencyUnavailableError(FanglinError):
     """A service the request needs (DynamoDB, S3, ...) cannot be reached or is overloaded."""
 
-    def __init__(self, dependency: str, retry_after_s: int) -> None:
+    def __init__(self, dependency: str, retry_after_s: int = OUTAGE_RETRY_AFTER_S) -> None:
         super().__init__(f"{dependency} is unavailable; retry in {retry_after_s} s")
         self.dependency = dependency
         self.retry_after_s = retry_after_s

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.core.config import AuthSettings, get_settings
-from chalicelib.core.errors import UnauthenticatedError
+from chalicelib.core.errors import DependencyUnavailableError, UnauthenticatedError
 from chalicelib.identity.caller import ROLES, Caller
 
 ALGORITHMS = ["RS256"]
@@ -29,7 +29,8 @@ class TokenVerifier:
     def verify(self, token: str) -> Caller:
         """Verify signature, expiry, issuer, audience and token use; return the caller.
 
-        Raises UnauthenticatedError for any token that does not verify.
+        Raises UnauthenticatedError for any token that does not verify, and
+        DependencyUnavailableError when the signing keys cannot be fetched.
         """
         jwt = self._jwt
         s = self._settings
@@ -49,6 +50,8 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError as err:
             raise UnauthenticatedError("token expired") from err
+        except jwt.PyJWKClientConnectionError as err:
+            raise DependencyUnavailableError("Cognito") from err
         except jwt.PyJWKClientError as err:
             raise UnauthenticatedError("token signing key unknown") from err
         except jwt.PyJWTError as err:

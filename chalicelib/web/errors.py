@@ -21,7 +21,7 @@ STATUS: list[tuple[type[errors.FanglinError], int, str]] = [
     (errors.RateLimitedError, 429, "TooManyRequestsError"),
     (errors.DependencyUnavailableError, 503, "ServiceUnavailableError"),
 ]
-RETRY_AFTER_S = 5
+RETRY_AFTER_S = errors.OUTAGE_RETRY_AFTER_S
 OVERLOADED_CODES = frozenset({
     "InternalFailure", "InternalServerError", "ProvisionedThroughputExceededException",
     "RequestLimitExceeded", "RequestThrottled", "ServiceUnavailable",

@@ -4,7 +4,7 @@ import jwt
 import pytest
 
 from chalicelib.core.config import AuthSettings
-from chalicelib.core.errors import ForbiddenError, UnauthenticatedError
+from chalicelib.core.errors import DependencyUnavailableError, ForbiddenError, UnauthenticatedError
 from chalicelib.identity.caller import Caller
 from chalicelib.identity.tokens import TokenVerifier, authenticate
 from tests.tokens import Issuer, new_key
@@ -101,3 +101,17 @@ def test_role_requirement():
     caller.require("resident", "admin")
     with pytest.raises(ForbiddenError):
         caller.require("property")
+
+
+class UnreachableKeys:
+    """A JWKS client whose issuer cannot be reached (as PyJWKClient reports it)."""
+
+    def get_signing_key(self, kid: str) -> jwt.PyJWK:
+        raise jwt.PyJWKClientConnectionError("Fail to fetch data from the url, err: refused")
+
+
+def test_keys_that_cannot_be_fetched_are_an_outage_not_a_bad_token(issuer):
+    token = issuer.token("lin", ["resident"], "jinxiu", "林小梅")
+    with pytest.raises(DependencyUnavailableError) as raised:
+        TokenVerifier(settings(), UnreachableKeys()).verify(token)
+    assert raised.value.dependency == "Cognito" and raised.value.retry_after_s > 0

@@ -25,7 +25,8 @@ ICALENDAR = "text/calendar; charset=utf-8"
 
 @bp.route("/communities/{community_id}/activities", methods=["POST"],
           body=schemas.NewActivity, status=201, response=answers.Activity,
-          summary="Create a volunteer activity (office staff)")
+          summary="Create a volunteer activity (office staff)",
+          links={"activity_id": "/activity_id"})
 def create_activity(caller: Caller, community_id: str,
                     body: docs.NewActivity) -> dict[str, Any]:
     return views.activity_view(activities.create(caller, community_id, body))
@@ -60,7 +61,8 @@ def get_activity(caller: Caller, activity_id: str) -> dict[str, Any]:
 @bp.route("/activities/{activity_id}/signups", methods=["POST"], body=schemas.NewSignup,
           status=201, response=answers.Activity, responses={409: "Full, started, or already "
                                                                  "signed up"},
-          summary="Sign up for an activity (residents); 409 when full")
+          summary="Sign up for an activity (residents); 409 when full",
+          links={"activity_id": "/activity_id"})
 def sign_up(caller: Caller, activity_id: str, body: docs.NewSignup) -> dict[str, Any]:
     return views.activity_view(activities.sign_up(caller, activity_id, body))
 

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from chalicelib.activities import rules
-from chalicelib.core.documents import Document, Id, LongText, Name, PageQuery, Timestamp
+from chalicelib.core.documents import NOT_BLANK, Document, Id, LongText, Name, PageQuery, Timestamp
 from chalicelib.core.timeutil import parse_iso
 
 MAX_CAPACITY = 10_000
 MAX_POINTS_PER_HOUR = 1_000
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                         max_length=200)]
 
 
 

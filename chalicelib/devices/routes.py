@@ -24,7 +24,8 @@ bp = Resource(__name__)
 
 
 @bp.route("/communities/{community_id}/devices", methods=["POST"], body=schemas.NewDevice,
-          status=201, summary="Register a device (admin)", response=answers.DeviceView)
+          status=201, summary="Register a device (admin)", response=answers.DeviceView,
+          links={"device_id": "/device_id"})
 def register_device(caller: Caller, community_id: str, body: docs.NewDevice) -> dict[str, Any]:
     return views.device_view(registry.register_device(caller, community_id, body))
 

@@ -5,7 +5,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from chalicelib.core.documents import Document, Id, Name, PageQuery, QueryDocument, ShortText
+from chalicelib.core.documents import (
+    Document,
+    Id,
+    Latitude,
+    Longitude,
+    Name,
+    PageQuery,
+    QueryDocument,
+    ShortText,
+)
 from chalicelib.devices.rules import ALARM_STATUSES, DEVICE_TYPES
 
 DeviceType = Literal[DEVICE_TYPES]  # type: ignore[valid-type]
@@ -14,11 +23,16 @@ DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{
 """A device id is its IoT thing name and a topic level: letters, digits, ``_`` and ``-``."""
 MAX_ACTUATORS = 20
 MAP_KINDS = ("ticket", "device", "alarm")
+_KIND = "(?:" + "|".join(MAP_KINDS) + ")"
+KINDS_PATTERN = rf"^ *{_KIND} *(?:, *{_KIND} *)*$"
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 
 class Point(Document):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: Latitude
+    lon: Longitude
 
 
 class NewDevice(Document):
@@ -78,9 +92,9 @@ def _box(text: str) -> tuple[float, float, float, float]:
 
 
 class MapQuery(QueryDocument):
-    kind: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+    kind: Annotated[str, StringConstraints(max_length=40, pattern=KINDS_PATTERN)] | None = Field(
         default=None, description="ticket, device or alarm (comma-separated for several)")
-    bbox: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+    bbox: Annotated[str, StringConstraints(max_length=100, pattern=BBOX_PATTERN)] | None = Field(
         default=None, description="west,south,east,north as RFC 7946 orders a bbox; "
                                   "west > east crosses the antimeridian")
 

@@ -29,7 +29,8 @@ def get_me(caller: Caller) -> dict[str, Any]:
 
 @bp.route("/communities", methods=["POST"], body=schemas.NewCommunity, status=201,
           summary="Create a community with its office staff (admin)",
-          response=answers.CreatedCommunity)
+          response=answers.CreatedCommunity,
+          links={"community_id": "/community_id"})
 def create_community(caller: Caller, body: docs.NewCommunity) -> dict[str, Any]:
     return views.created_community(directory.create_community(caller, body))
 
@@ -70,7 +71,8 @@ def create_company(caller: Caller, body: docs.NewCompany) -> dict[str, Any]:
 
 @bp.route("/communities/{community_id}/estates", methods=["POST"], body=schemas.NewEstate,
           status=201, summary="Create an estate with its property company",
-          response=answers.CreatedEstate)
+          response=answers.CreatedEstate,
+          links={"estate_id": "/estate_id"})
 def create_estate(caller: Caller, community_id: str, body: docs.NewEstate) -> dict[str, Any]:
     return views.created_estate(directory.create_estate(caller, community_id, body))
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from chalicelib.core.documents import Document, Id, Name
+from chalicelib.core.documents import Degrees, Document, Id, Latitude, Longitude, Name
 from chalicelib.core.errors import InvalidInputError
 from chalicelib.directory import geo
 
@@ -23,6 +23,8 @@ MAX_GRID_BUILDINGS = 99
 MAX_OWNERS = 20
 MAX_RESIDENTS = 29
 MAX_POLYGON_POSITIONS = 200
+# DynamoDB stores no positive number smaller
+SMALLEST_NUMBER = 1e-130
 
 
 def _no_repeats(key: Callable[[Any], Hashable], what: str) -> AfterValidator:
@@ -48,8 +50,13 @@ UserIds = Annotated[list[Id], _no_repeats(lambda u: u, "users"), UNIQUE]
 class Point(Document):
     """A WGS-84 position as a phone's GPS reports it."""
 
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: Latitude
+    lon: Longitude
+
+
+POSITION: dict[str, Any] = {"type": "array", "minItems": 2, "maxItems": 2,
+                             "prefixItems": [{"type": "number", "minimum": -180, "maximum": 180},
+                                             {"type": "number", "minimum": -90, "maximum": 90}]}
 
 
 class Polygon(Document):
@@ -57,8 +64,9 @@ class Polygon(Document):
     any others holes."""
 
     type: Literal["Polygon"]
-    coordinates: list[list[list[float]]] = Field(
-        min_length=1, description=f"at most {MAX_POLYGON_POSITIONS} positions in all")
+    coordinates: list[list[list[Degrees]]] = Field(
+        min_length=1, description=f"at most {MAX_POLYGON_POSITIONS} positions in all",
+        json_schema_extra={"items": {"type": "array", "minItems": 4, "items": POSITION}})
 
     @field_validator("coordinates")
     @classmethod
@@ -131,7 +139,7 @@ class BuildingBatch(Document):
 class NewUnit(Document):
     unit_id: Id
     building: Id
-    area_m2: float = Field(gt=0, le=100000)
+    area_m2: float = Field(ge=SMALLEST_NUMBER, le=100000)
     owners: UserIds = Field(default_factory=list, max_length=MAX_OWNERS)
     residents: UserIds = Field(default_factory=list, max_length=MAX_RESIDENTS,
                                description="people living there who are not its owners")

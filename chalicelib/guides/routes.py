@@ -20,7 +20,8 @@ bp = Resource(__name__)
 
 @bp.route("/communities/{community_id}/guides", methods=["POST"], body=schemas.GuideDoc,
           status=201, response=answers.Guide,
-          summary="Write a service guide (office staff); answers it with open_now")
+          summary="Write a service guide (office staff); answers it with open_now",
+          links={"guide_id": "/guide_id"})
 def create_guide(caller: Caller, community_id: str, body: docs.GuideDoc) -> dict[str, Any]:
     return views.guide_view(guides.create(caller, community_id, body))
 

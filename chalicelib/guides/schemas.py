@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from chalicelib.core.documents import Document, Name, PageQuery
+from chalicelib.core.documents import DATE_PATTERN, NOT_BLANK, Document, Name, PageQuery
 from chalicelib.guides import rules
 
 MAX_HOURS = 14
@@ -24,10 +24,14 @@ MAX_LIST_BYTES = 16 * 1024
 
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+()\- ]{3,40}$")]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Material = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Step = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True,
+                                         pattern=r"^[0-9+()\-][0-9+()\- ]{1,38}[0-9+()\-]$")]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                           max_length=200)]
+Material = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                            max_length=200)]
+Step = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                        max_length=500)]
 
 
 def _real_date(text: str) -> str:
@@ -35,7 +39,7 @@ def _real_date(text: str) -> str:
     return text
 
 
-IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+IsoDate = Annotated[str, StringConstraints(pattern=DATE_PATTERN),
                     AfterValidator(_real_date)]
 
 
@@ -48,7 +52,8 @@ def _unique(values: list[Any]) -> list[Any]:
 
 class OfficeHours(Document):
     days: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
-        min_length=1, max_length=7, description="ISO weekdays, 1 Monday .. 7 Sunday")
+        min_length=1, max_length=7, description="ISO weekdays, 1 Monday .. 7 Sunday",
+        json_schema_extra={"uniqueItems": True})
     open: TimeOfDay = Field(description="local HH:MM")
     close: TimeOfDay = Field(description="local HH:MM, after open")
 
@@ -66,7 +71,7 @@ class GuideDoc(Document):
     phone: Phone
     office_hours: list[OfficeHours] = Field(max_length=MAX_HOURS)
     closed_dates: Annotated[list[IsoDate], AfterValidator(_unique)] = Field(
-        default_factory=list, max_length=MAX_CLOSED_DATES,
+        default_factory=list, max_length=MAX_CLOSED_DATES, json_schema_extra={"uniqueItems": True},
         description="dates the office is closed all day (holidays), YYYY-MM-DD local")
     materials: list[Material] = Field(default_factory=list, max_length=MAX_ITEMS)
     steps: list[Step] = Field(default_factory=list, max_length=MAX_ITEMS)

@@ -22,7 +22,8 @@ bp = Resource(__name__)
 
 @bp.route("/communities/{community_id}/notices", methods=["POST"], body=schemas.NewNotice,
           status=201, response=answers.Notice,
-          summary="Publish a notice to the community, an estate or a building (office staff)")
+          summary="Publish a notice to the community, an estate or a building (office staff)",
+          links={"notice_id": "/notice_id"})
 def publish_notice(caller: Caller, community_id: str, body: docs.NewNotice) -> dict[str, Any]:
     return views.shown_view(notices.publish(caller, community_id, body))
 

@@ -3,18 +3,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from chalicelib.core.documents import Document, Id, Name, Timestamp
+from chalicelib.core.documents import NOT_BLANK, Document, Id, Name, Timestamp
 from chalicelib.notices.rules import Audience
 
 NoticeBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=5000)]
+                                              pattern=NOT_BLANK, max_length=5000)]
 
 
 
 
 class NewNotice(Document):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"anyOf": [
+        {"properties": {"audience": {"const": "community"}, "estate_id": {"type": "null"},
+                        "building": {"type": "null"}}},
+        {"required": ["estate_id"],
+         "properties": {"audience": {"const": "estate"}, "estate_id": {"type": "string"},
+                        "building": {"type": "null"}}},
+        {"required": ["estate_id", "building"],
+         "properties": {"audience": {"const": "building"}, "estate_id": {"type": "string"},
+                        "building": {"type": "string"}}},
+    ]})
+
     title: Name
     body: NoticeBody
     audience: Audience

@@ -39,7 +39,8 @@ def list_rewards(caller: Caller, community_id: str,
 
 
 @bp.route("/communities/{community_id}/rewards", methods=["POST"], body=schemas.NewReward,
-          status=201, summary="Stock a new reward (community staff)", response=answers.Reward)
+          status=201, summary="Stock a new reward (community staff)", response=answers.Reward,
+          links={"reward_id": "/reward_id"})
 def create_reward(caller: Caller, community_id: str, body: docs.NewReward) -> dict[str, Any]:
     return views.reward_view(rewards.create_reward(caller, community_id, body))
 
@@ -57,7 +58,8 @@ def restock_reward(caller: Caller, reward_id: str, body: docs.Restock) -> dict[s
 
 @bp.route("/rewards/{reward_id}/redemptions", methods=["POST"], status=201,
           summary="Redeem a reward with points (residents): points and stock drop together",
-          response=answers.Redemption, headers=(IDEMPOTENCY_KEY,), responses=REDEEM_ERRORS)
+          response=answers.Redemption, headers=(IDEMPOTENCY_KEY,), responses=REDEEM_ERRORS,
+          links={"code": "/code"})
 def redeem_reward(caller: Caller, reward_id: str) -> dict[str, Any]:
     key = bp.current_request.headers.get("idempotency-key")
     return views.redemption_view(rewards.redeem(caller, reward_id, key).redemption)

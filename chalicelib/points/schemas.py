@@ -5,10 +5,11 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.documents import Document, Id, PageQuery, ShortText
+from chalicelib.core.documents import NOT_BLANK, Document, Id, PageQuery, ShortText
 from chalicelib.points.rules import MAX_AMOUNT
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                         max_length=100)]
 MAX_STOCK = 100_000
 
 

@@ -29,7 +29,8 @@ def list_tasks(caller: Caller, community_id: str, query: docs.TaskQuery) -> dict
 
 @bp.route("/communities/{community_id}/tasks", methods=["POST"], body=schemas.NewTask,
           status=201, summary="Post a request or offer; reward points are escrowed at once",
-          response=answers.Task, headers=(IDEMPOTENCY_KEY,), responses=POST_ERRORS)
+          response=answers.Task, headers=(IDEMPOTENCY_KEY,), responses=POST_ERRORS,
+          links={"task_id": "/task_id"})
 def post_task(caller: Caller, community_id: str, body: docs.NewTask) -> dict[str, Any]:
     key = bp.current_request.headers.get("idempotency-key")
     return views.task_view(board.post_task(caller, community_id, body, key))

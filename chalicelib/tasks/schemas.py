@@ -3,18 +3,23 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from chalicelib.core.documents import Document, LongText, PageQuery, ShortText
+from chalicelib.core.documents import NOT_BLANK, Document, LongText, PageQuery, ShortText
 from chalicelib.tasks.rules import MAX_REWARD, STATUSES
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-PriceText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                         max_length=100)]
+PriceText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
                                              max_length=100)]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 class NewTask(Document):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"anyOf": [
+        {"properties": {"reward_points": {"type": "null"}}},
+        {"properties": {"price_text": {"type": "null"}}}]})
+
     title: Title
     description: LongText | None = None
     kind: Literal["request", "offer"]

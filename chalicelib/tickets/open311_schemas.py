@@ -8,19 +8,29 @@ and PIPL asks to collect nothing more). ``media_url`` and ``attribute[...]`` are
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
-from chalicelib.core.documents import Id, LongText, QueryDocument
+from chalicelib.core.documents import INSTANT_PATTERN, NOT_BLANK, Id, LongText, QueryDocument
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 MAX_IDS = 100
 
 AddressId = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}(/{ID_PATTERN})?$")]
 AddressText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                               max_length=200)]
+                                               pattern=NOT_BLANK, max_length=200)]
 RequestIds = Annotated[str, StringConstraints(
     pattern=rf"^{ID_PATTERN}( *, *{ID_PATTERN}){{0,{MAX_IDS - 1}}}$")]
 StatusFilter = Annotated[str, StringConstraints(pattern=r"^(open|closed)(,(open|closed))?$")]
@@ -39,7 +49,15 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("out of range: in UTC it falls outside years 1 to 9999") from err
 
 
-Instant = Annotated[datetime, AfterValidator(_utc)]
+def _iso_text(value: object) -> object:
+    """Only ISO-8601 text is a time here (pydantic alone would take a number as Unix time)."""
+    if not isinstance(value, str) or not re.match(INSTANT_PATTERN, value):
+        raise ValueError("an ISO-8601 day or time, e.g. 2026-10-01T08:00:00+08:00")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc),
+                    WithJsonSchema({"type": "string", "pattern": INSTANT_PATTERN})]
 
 
 class NewRequest(QueryDocument):
@@ -52,6 +70,13 @@ class NewRequest(QueryDocument):
     ticket) places it at the caller's home estate. ``jurisdiction_id``, when given, must be the
     caller's community.
     """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["address_id"], "properties": {"address_id": {"type": "string"}}},
+        {"required": ["lat", "long"],
+         "properties": {"lat": {"type": "number"}, "long": {"type": "number"}}},
+        {"required": ["address_string"], "properties": {"address_string": {"type": "string"}}},
+    ]})
 
     service_code: Id = Field(description="a category code from services.json")
     description: LongText

@@ -22,7 +22,8 @@ bp = Resource(__name__)
 
 @bp.route("/tickets", methods=["POST"], body=schemas.NewTicket, status=201,
           summary="Report a problem; answers the ticket and one upload slot per photo",
-          response=answers.CreatedTicket, headers=(IDEMPOTENCY_KEY,), responses=IDEMPOTENT_CREATE)
+          response=answers.CreatedTicket, headers=(IDEMPOTENCY_KEY,), responses=IDEMPOTENT_CREATE,
+          links={"ticket_id": "/ticket/ticket_id"})
 def create_ticket(caller: Caller, body: docs.NewTicket) -> dict[str, Any]:
     key = bp.current_request.headers.get("idempotency-key")
     return views.created_view(reporting.create_ticket(caller, body, idempotency_key=key,

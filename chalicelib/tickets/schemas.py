@@ -4,12 +4,21 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.core.documents import Document, Id, LongText, QueryDocument, ShortText
+from chalicelib.core.documents import (
+    DATE_PATTERN,
+    Cursor,
+    Document,
+    Id,
+    Latitude,
+    Longitude,
+    LongText,
+    QueryDocument,
+    ShortText,
+)
 from chalicelib.tickets.lifecycle import STATUSES
 
 MAX_PHOTOS = 9
 Status = Literal[STATUSES]  # type: ignore[valid-type]
-Cursor = Annotated[str, StringConstraints(max_length=512)]
 
 
 class Location(Document):
@@ -17,8 +26,8 @@ class Location(Document):
     building: Id | None = None
     unit_id: Id | None = None
     text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class NewTicket(Document):
@@ -80,7 +89,7 @@ class TicketQuery(QueryDocument):
     cursor: Cursor | None = None
 
 
-Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+Day = Annotated[str, StringConstraints(pattern=DATE_PATTERN)]
 
 
 class StatsQuery(QueryDocument):

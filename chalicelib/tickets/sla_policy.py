@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from chalicelib.core import observability
-from chalicelib.core.documents import Document, Id
+from chalicelib.core.documents import DATE_PATTERN, Document, Id
 from chalicelib.tickets import slaclock
 
 MAX_MINUTES = 525600
@@ -45,8 +45,7 @@ def _real_date(text: str) -> str:
     return text
 
 
-IsoDate = Annotated[
-    str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_real_date)]
+IsoDate = Annotated[str, StringConstraints(pattern=DATE_PATTERN), AfterValidator(_real_date)]
 
 
 def _from_request(info: ValidationInfo) -> bool:
@@ -111,10 +110,13 @@ def _default_hours() -> list[Period]:
 class CalendarDoc(Document):
     timezone: ZoneName = "Asia/Shanghai"
     workdays: list[Weekday] = Field(
-        default_factory=lambda: [1, 2, 3, 4, 5], min_length=1, max_length=7)
+        default_factory=lambda: [1, 2, 3, 4, 5], min_length=1, max_length=7,
+        json_schema_extra={"uniqueItems": True})
     hours: list[Period] = Field(default_factory=_default_hours, min_length=1, max_length=6)
-    holidays: list[IsoDate] = Field(default_factory=list, max_length=MAX_DATES)
-    makeup_workdays: list[IsoDate] = Field(default_factory=list, max_length=MAX_DATES)
+    holidays: list[IsoDate] = Field(default_factory=list, max_length=MAX_DATES,
+                                    json_schema_extra={"uniqueItems": True})
+    makeup_workdays: list[IsoDate] = Field(default_factory=list, max_length=MAX_DATES,
+                                           json_schema_extra={"uniqueItems": True})
 
     @field_validator("timezone")
     @classmethod

@@ -24,7 +24,8 @@ NOT_OPEN = {409: "The poll is not open: it opens later, or has closed", **UNCOUN
 
 @bp.route("/communities/{community_id}/polls", methods=["POST"], body=schemas.NewPoll,
           status=201, response=answers.PollView,
-          summary="Open an owners' poll of an estate (community office, admin)")
+          summary="Open an owners' poll of an estate (community office, admin)",
+          links={"poll_id": "/poll_id"})
 def open_poll(caller: Caller, community_id: str, body: docs.NewPoll) -> dict[str, Any]:
     return views.poll_view(polls.open_poll(caller, community_id, body))
 
@@ -43,14 +44,16 @@ def get_poll(caller: Caller, poll_id: str) -> dict[str, Any]:
 
 @bp.route("/polls/{poll_id}/ballots", methods=["POST"], body=schemas.NewBallot, status=201,
           response=answers.BallotReceipt, responses=NOT_OPEN,
-          summary="Cast or change the caller's ballot (owners on the roll); answers a receipt")
+          summary="Cast or change the caller's ballot (owners on the roll); answers a receipt",
+          links={"receipt": "/receipt"})
 def cast_ballot(caller: Caller, poll_id: str, body: docs.NewBallot) -> dict[str, Any]:
     return views.cast_view(ballots.cast(caller, poll_id, body))
 
 
 @bp.route("/polls/{poll_id}/paper-ballots", methods=["POST"], body=schemas.PaperBallot,
           status=201, response=answers.BallotReceipt, responses=NOT_OPEN,
-          summary="Enter a paper ballot on a voter's behalf (community office)")
+          summary="Enter a paper ballot on a voter's behalf (community office)",
+          links={"receipt": "/receipt"})
 def enter_paper_ballot(caller: Caller, poll_id: str, body: docs.PaperBallot) -> dict[str, Any]:
     return views.cast_view(ballots.enter_paper(caller, poll_id, body))
 

@@ -1,20 +1,37 @@
 """Request documents of the voting routes (pydantic)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-from chalicelib.core.documents import Document, Id, LongText, PageQuery
+from chalicelib.core.documents import (
+    NOT_BLANK,
+    TIMESTAMP_PATTERN,
+    Document,
+    Id,
+    LongText,
+    PageQuery,
+)
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 MAX_OPTIONS = 10
-Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+Option = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                          max_length=100),
                    AfterValidator(lambda text: unicodedata.normalize("NFC", text))]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=NOT_BLANK,
+                                         max_length=200)]
 
 
 def _in_range(value: datetime) -> datetime:
@@ -27,7 +44,18 @@ def _in_range(value: datetime) -> datetime:
     return utc
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+def _timestamp_text(value: object) -> object:
+    """ISO-8601 text with its offset of 2001 to 2098, read as an aware datetime (strict mode
+    takes no text for a datetime once a validator has run before it)."""
+    if not isinstance(value, str):
+        return value
+    if not re.match(TIMESTAMP_PATTERN, value):
+        raise ValueError("an ISO-8601 time with its offset, 2001 to 2098")
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_timestamp_text), AfterValidator(_in_range),
+                   WithJsonSchema({"type": "string", "pattern": TIMESTAMP_PATTERN})]
 
 
 def _distinct(options: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ responses = LazySchemas("chalicelib.web.responses")
 
 REF = "#/components/schemas/{model}"
 ERROR_BODY = responses.ErrorBody
+FORM = "application/x-www-form-urlencoded"
 SECURITY_SCHEME = "BearerAuth"
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 Mode = Literal["validation", "serialization"]
@@ -61,6 +62,7 @@ class _Schemas:
         refs, top = models_json_schema(keys, ref_template=REF)
         self._refs: dict[tuple[Any, Mode], dict[str, Any]] = dict(refs)
         self.components: dict[str, Any] = top.get("$defs", {})
+        _close_pattern_properties(self.components)
 
     def ref(self, model: Any, mode: Mode = "serialization") -> dict[str, Any]:
         return dict(self._refs[(resolve_model(model), mode)])
@@ -69,6 +71,20 @@ class _Schemas:
         name = self.ref(model, "validation")["$ref"].rsplit("/", 1)[-1]
         schema = self.components[name]
         return schema.get("properties", {}), set(schema.get("required", ()))
+
+
+def _close_pattern_properties(node: Any) -> None:
+    """A dict keyed by a constrained type (``dict[Id, X]``) takes no key outside its pattern:
+    pydantic writes ``patternProperties`` only, which would let any other key through."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "additionalProperties" not in node and (
+                "properties" not in node):
+            node["additionalProperties"] = False
+        for value in node.values():
+            _close_pattern_properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_pattern_properties(value)
 
 
 def error_model(route: RouteSpec) -> Any:
@@ -88,10 +104,17 @@ def _models(routes: Sequence[RouteSpec]) -> Iterable[tuple[Any, Mode]]:
                 yield model, "serialization"
 
 
+def path_parameters(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
 def _parameters(route: RouteSpec, schemas: _Schemas) -> list[dict[str, Any]]:
+    from chalicelib.core.documents import ID_PATTERN
+
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", route.path)
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "string", "pattern": ID_PATTERN}}
+        for name in path_parameters(route.path)
     ]
     if route.query is not None:
         properties, required = schemas.properties(route.query)
@@ -114,7 +137,7 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _media(content_type: str, model: Any, schemas: _Schemas) -> dict[str, Any] | None:
-    if content_type == JSON:
+    if content_type in (JSON, FORM):
         return {"schema": schemas.ref(model, "validation")} if model is not None else None
     if content_type.startswith("text/"):
         return {"schema": {"type": "string"}}
@@ -136,7 +159,7 @@ def _request_body(route: RouteSpec, schemas: _Schemas) -> dict[str, Any] | None:
 
 def _error_statuses(route: RouteSpec, has_body: bool) -> dict[int, str]:
     statuses: set[int] = set()
-    if has_body or route.query is not None:
+    if has_body or route.query is not None or route.headers:
         statuses.add(400)
     if not route.public:
         statuses |= {401, 403}
@@ -155,7 +178,27 @@ def _json(model: Any, schemas: _Schemas) -> dict[str, Any]:
     return {JSON: {"schema": schemas.ref(model)}}
 
 
-def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas) -> dict[str, Any]:
+def links(route: RouteSpec, routes: Sequence[RouteSpec], ids: Sequence[str]
+          ) -> dict[str, Any]:
+    """OpenAPI links from the route's answer to every route that takes an id it declares in
+    ``links``; the target's other path parameters come from the route's own path."""
+    found: dict[str, Any] = {}
+    own = set(path_parameters(route.path))
+    for target, op in zip(routes, ids, strict=True):
+        wanted = path_parameters(target.path)
+        if target is route or not set(wanted) & set(route.links):
+            continue
+        if not set(wanted) <= set(route.links) | own:
+            continue
+        parameters = {f"path.{name}": (f"$response.body#{route.links[name]}"
+                                       if name in route.links else f"$request.path.{name}")
+                      for name in wanted}
+        found[op] = {"operationId": op, "parameters": parameters}
+    return found
+
+
+def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas,
+               route_links: dict[str, Any]) -> dict[str, Any]:
     declared = route.responses
     successes = route.success_models()
     successes.update({s: None for s in declared if s < 400 and s not in successes})
@@ -165,6 +208,8 @@ def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas) -> dict[str,
         answer: dict[str, Any] = {"description": declared.get(status, default)}
         if model is not None:
             answer["content"] = _json(model, schemas)
+        if route_links and status == route.status:
+            answer["links"] = route_links
         answers[str(status)] = answer
     for status, description in _error_statuses(route, has_body).items():
         answers[str(status)] = {"description": description,
@@ -174,7 +219,8 @@ def _responses(route: RouteSpec, has_body: bool, schemas: _Schemas) -> dict[str,
     return answers
 
 
-def _operation(route: RouteSpec, op: str, schemas: _Schemas) -> dict[str, Any]:
+def _operation(route: RouteSpec, op: str, schemas: _Schemas,
+               route_links: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": op, "summary": route.summary,
                                  "tags": [tag(route.path)]}
     params = _parameters(route, schemas)
@@ -183,7 +229,7 @@ def _operation(route: RouteSpec, op: str, schemas: _Schemas) -> dict[str, Any]:
     body = _request_body(route, schemas)
     if body is not None:
         operation["requestBody"] = body
-    operation["responses"] = _responses(route, body is not None, schemas)
+    operation["responses"] = _responses(route, body is not None, schemas, route_links)
     operation["security"] = [] if route.public else [{SECURITY_SCHEME: []}]
     return operation
 
@@ -198,7 +244,7 @@ def document(routes: Sequence[RouteSpec] = ROUTES, title: str = "Fanglin",
     schemas = _Schemas(_models(routes))
     paths: dict[str, dict[str, Any]] = {}
     for route, op in zip(routes, ids, strict=True):
-        operation = _operation(route, op, schemas)
+        operation = _operation(route, op, schemas, links(route, routes, ids))
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -45,6 +45,7 @@ class RouteSpec:
     documented_body: Any = None
     headers: tuple[dict[str, Any], ...] = ()
     error_model: Any = None
+    links: dict[str, str] = field(default_factory=dict)
 
     def success_models(self) -> dict[int, Any]:
         """``{status: model or None}`` of the answers this route gives when it succeeds."""
@@ -85,13 +86,34 @@ def _validation_details(err: Any) -> list[dict[str, Any]]:
     return details
 
 
+_FRACTION_OR_EXPONENT = re.compile(rb"[0-9][.eE]")
+_EXACT_INTEGERS = 2 ** 53
+
+
+def _number(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < _EXACT_INTEGERS else value
+
+
+def integral_numbers(raw: bytes) -> bytes:
+    """``raw`` JSON with each number of integral value (``3.0``, ``3e2``) written as an integer:
+    JSON Schema's ``integer`` is any number without a fraction, and the document says so."""
+    if not _FRACTION_OR_EXPONENT.search(raw):
+        return raw
+    try:
+        return json.dumps(json.loads(raw, parse_float=_number)).encode()
+    except (ValueError, RecursionError):
+        return raw
+
+
 def parse_model(model: Any, raw: bytes | str, what: str) -> Any:
     """Validate ``raw`` JSON against a pydantic model. Raises InvalidInputError."""
     from pydantic import ValidationError
 
     model = resolve_model(model)
+    data = integral_numbers(raw.encode() if isinstance(raw, str) else raw)
     try:
-        return model.model_validate_json(raw or b"{}", strict=True,
+        return model.model_validate_json(data or b"{}", strict=True,
                                          context=dict(REQUEST_CONTEXT))
     except ValidationError as err:
         raise errors.InvalidInputError(f"invalid {what}", _validation_details(err)) from err
@@ -137,6 +159,23 @@ class ErrorShape:
     model: Any
 
 
+def check_headers(declared: tuple[dict[str, Any], ...], given: Any) -> None:
+    """Each declared header that is sent matches its schema (length and pattern), so that every
+    route reading it refuses the same values. Raises InvalidInputError."""
+    for header in declared:
+        value = given.get(header["name"].lower())
+        if value is None:
+            continue
+        schema = header["schema"]
+        if not (schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value))
+                and re.search(schema.get("pattern", ""), value)):
+            raise errors.InvalidInputError(
+                f"invalid {header['name']} header",
+                [{"field": header["name"],
+                  "message": f"{schema.get('minLength', 0)} to {schema.get('maxLength')} "
+                             f"characters matching {schema.get('pattern')}"}])
+
+
 def _accepts(content_type: str, accepted: tuple[str, ...]) -> bool:
     """Chalice's test: a ``,`` or ``;`` separated part of the header is an accepted type."""
     parts = {part.strip().lower() for part in re.split("[,;]", content_type)}
@@ -166,10 +205,13 @@ class Resource(Blueprint):
         responses: dict[int, str] | None = None,
         documented_body: Any = None,
         headers: tuple[dict[str, Any], ...] = (),
+        links: dict[str, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare a route: ``response`` is the model of its success answer (or ``{status:
         model or None}``), ``responses`` describes further statuses, ``documented_body`` a JSON
         body the view parses itself, ``headers`` request headers it reads beyond Authorization.
+        ``links`` names the ids its answer carries, ``{path parameter: JSON pointer into the
+        answer}``: the document links the answer to every route taking that path parameter.
         """
         shape = self.error_shape
         render = shape.render if shape is not None else to_response
@@ -185,6 +227,7 @@ class Resource(Blueprint):
                     kwargs: dict[str, Any] = dict(params)
                     if not public:
                         kwargs["caller"] = authenticate(request.headers.get("authorization"))
+                    check_headers(headers, request.headers)
                     raw = raw_body(request)
                     if len(raw) > max_body:
                         raise errors.PayloadTooLargeError(f"body over {max_body} bytes")
@@ -215,6 +258,7 @@ class Resource(Blueprint):
                     responses=dict(responses or {}), documented_body=documented_body,
                     headers=tuple(headers),
                     error_model=shape.model if shape is not None else None,
+                    links=dict(links or {}),
                 ))
             accepted = ["*/*"] if shape is not None else list(content_types)
             Blueprint.route(self, path, methods=list(methods), content_types=accepted)(handler)
@@ -226,7 +270,8 @@ class Resource(Blueprint):
 IDEMPOTENCY_KEY: dict[str, Any] = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "A retry with the same key answers the first result (24 hours)",
-    "schema": {"type": "string", "maxLength": 128},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+               "pattern": r"^[!-~]+( [!-~]+)*$"},
 }
 IDEMPOTENT_CREATE: dict[int, str] = {
     422: "The Idempotency-Key was used with a different body",

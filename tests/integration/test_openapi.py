@@ -219,3 +219,25 @@ def test_open311_answers_match_their_models(api: Api, doc: dict[str, Any]) -> No
     for op_id, response, status in errors:
         assert response.status_code == status, (op_id, response.body)
         conforms(doc, op_id, response)
+
+
+def test_integral_numbers_are_integers_and_bad_keys_are_refused_alike(
+        api: Api, doc: dict[str, Any]) -> None:
+    tid = new_ticket(api)["ticket"]["ticket_id"]
+    assert api.post(f"/tickets/{tid}/resolve", "wuye", {"note": "已清理"}).status_code == 200
+    closed = api.post(f"/tickets/{tid}/close", "lin", raw=b'{"rating": 4.0}',
+                      headers={"Content-Type": "application/json"})
+    assert conforms(doc, "close", closed)["status"] == "closed", closed.body
+    other = new_ticket(api)["ticket"]["ticket_id"]
+    api.post(f"/tickets/{other}/resolve", "wuye", {"note": "已清理"})
+    fraction = api.post(f"/tickets/{other}/close", "lin", raw=b'{"rating": 4.5}',
+                        headers={"Content-Type": "application/json"})
+    assert fraction.status_code == 400, fraction.body
+    for key in (" ", "x" * 129, "two  spaces"):
+        for op_id, path, body in (
+                ("create_ticket", "/tickets", NEW_TICKET),
+                ("post_task", "/communities/jinxiu/tasks", {"kind": "request", "title": "帮忙"})):
+            refused = api.post(path, "lin", body, headers={"Idempotency-Key": key})
+            assert refused.status_code == 400, (path, key, refused.body)
+            assert refused.json["details"][0]["field"] == "Idempotency-Key"
+            conforms(doc, op_id, refused)

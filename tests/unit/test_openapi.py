@@ -123,6 +123,7 @@ def test_request_bodies_are_the_routes_own_models(doc: dict[str, Any]) -> None:
         if model is None:
             assert body is None or "application/json" not in body["content"], op_id
             continue
+        assert body is not None, op_id
         schema = component(doc, body["content"]["application/json"]["schema"])
         fields = resolve_model(model).model_fields
         assert set(schema["properties"]) == field_names(model), op_id
@@ -228,8 +229,9 @@ def test_tags_are_the_first_path_segment(doc: dict[str, Any]) -> None:
 
 
 def test_a_view_serving_two_methods_gets_two_operation_ids() -> None:
-    base = dict(path="/things/{thing_id}", name="thing", summary="A thing", public=False,
-                body=None, query=None, status=200, content_types=("application/json",))
+    base: dict[str, Any] = dict(path="/things/{thing_id}", name="thing", summary="A thing",
+                                public=False, body=None, query=None, status=200,
+                                content_types=("application/json",))
     routes = [RouteSpec(method="GET", **base), RouteSpec(method="PUT", **base)]
     doc = openapi.document(routes)
     item = doc["paths"]["/things/{thing_id}"]
@@ -253,3 +255,123 @@ def test_importing_the_document_module_leaves_pydantic_unloaded() -> None:
     code = ("import sys, chalicelib.web.openapi, chalicelib.web.docs; "
             "sys.exit('pydantic' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def pointer_target(doc: dict[str, Any], schema: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """The schema a JSON pointer into an answer reaches (``items/0`` walks into an array)."""
+    for part in pointer.strip("/").split("/"):
+        while "$ref" in schema:
+            schema = component(doc, schema)
+        if part.isdigit():
+            schema = schema["items"]
+        else:
+            schema = schema["properties"][part]
+    while "$ref" in schema:
+        schema = component(doc, schema)
+    return schema
+
+
+def test_links_lead_from_each_id_an_answer_declares_to_every_route_taking_it(
+        doc: dict[str, Any]) -> None:
+    by_id = routes_by_id()
+    declaring = {op: route for op, route in by_id.items() if route.links}
+    assert {"create_ticket", "publish_notice", "create_guide", "create_activity",
+            "create_reward", "redeem_reward", "post_task", "open_poll", "cast_ballot",
+            "register_device", "create_estate"} <= set(declaring)
+    for op_id, route in declaring.items():
+        answer = operation(doc, op_id)["responses"][str(route.status)]
+        schema = answer["content"]["application/json"]["schema"]
+        for name, pointer in route.links.items():
+            assert pointer_target(doc, schema, pointer).get("type") == "string", (op_id, name)
+        takers = {op for op, r in by_id.items() if r is not route
+                  and set(re.findall(r"{(\w+)}", r.path)) & set(route.links)
+                  and set(re.findall(r"{(\w+)}", r.path)) <= set(route.links) | set(
+                      re.findall(r"{(\w+)}", route.path))}
+        assert set(answer["links"]) == takers, op_id
+        for target, link in answer["links"].items():
+            assert link["operationId"] == target
+            wanted = {f"path.{p}" for p in re.findall(r"{(\w+)}", by_id[target].path)}
+            assert set(link["parameters"]) == wanted, (op_id, target)
+    ticket_links = operation(doc, "create_ticket")["responses"]["201"]["links"]
+    assert {"get_ticket", "acknowledge", "resolve", "reopen", "close", "reject", "duplicate",
+            "comment", "follow", "add_photo"} == set(ticket_links)
+    assert ticket_links["get_ticket"]["parameters"] == {
+        "path.ticket_id": "$response.body#/ticket/ticket_id"}
+    receipt = operation(doc, "cast_ballot")["responses"]["201"]["links"]["check_receipt"]
+    assert receipt["parameters"] == {"path.poll_id": "$request.path.poll_id",
+                                     "path.receipt": "$response.body#/receipt"}
+
+
+def test_path_parameters_say_what_an_id_looks_like(doc: dict[str, Any]) -> None:
+    from chalicelib.core.documents import ID_PATTERN
+
+    for _, _, op in operations(doc):
+        for param in op.get("parameters", []):
+            if param["in"] == "path":
+                assert param["schema"] == {"type": "string", "pattern": ID_PATTERN}
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b'{"rating": 4.0}', {"rating": 4}), (b'{"n": 3e2, "x": 0.5}', {"n": 300, "x": 0.5}),
+    (b'{"big": 1e300}', {"big": 1e300}), (b'{"t": "4.0"}', {"t": "4.0"})])
+def test_integral_numbers_become_integers(raw: bytes, expected: dict[str, Any]) -> None:
+    import json
+
+    from chalicelib.web.routing import integral_numbers
+
+    assert json.loads(integral_numbers(raw)) == expected
+    assert integral_numbers(b'{"rating": 4}') == b'{"rating": 4}'
+    assert integral_numbers(b"{not json 1.0") == b"{not json 1.0"
+
+
+def test_schemas_use_json_schema_keywords_only(doc: dict[str, Any]) -> None:
+    """A pydantic constraint pydantic could not place (``Field(ge=...)`` on an annotated union)
+    lands in the schema under its own name, where JSON Schema ignores it."""
+    pydantic_only = {"ge", "le", "gt", "lt", "min_length", "max_length", "multiple_of",
+                     "allow_inf_nan", "strict"}
+
+    def walk(node: Any, parent: str) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in pydantic_only and parent not in ("properties", "patternProperties"):
+                    yield key
+                yield from walk(value, key)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value, parent)
+
+    assert list(walk(doc, "")) == []
+    lat = doc["components"]["schemas"]["Location"]["properties"]["lat"]["anyOf"][0]
+    assert (lat["minimum"], lat["maximum"]) == (-90, 90)
+
+
+def test_a_form_body_is_described_by_the_same_model(doc: dict[str, Any]) -> None:
+    content = operation(doc, "open311_create_request")["requestBody"]["content"]
+    form = content["application/x-www-form-urlencoded"]["schema"]
+    assert form == content["application/json"]["schema"]
+    assert component(doc, form)["anyOf"]
+
+
+def test_date_and_time_patterns_say_what_the_validators_accept() -> None:
+    from datetime import date
+
+    from pydantic import TypeAdapter
+
+    from chalicelib.core.documents import DATE_PATTERN, TIMESTAMP_PATTERN, Timestamp
+
+    for year in (1, 4, 100, 400, 1900, 2000, 2023, 2024, 2100, 9999):
+        for month, day in ((1, 31), (2, 28), (2, 29), (2, 30), (4, 30), (4, 31), (13, 1)):
+            text = f"{year:04d}-{month:02d}-{day:02d}"
+            try:
+                real = date.fromisoformat(text) is not None
+            except ValueError:
+                real = False
+            assert bool(re.match(DATE_PATTERN, text)) == real, text
+    assert not re.match(DATE_PATTERN, "0000-01-01")
+    stamps = TypeAdapter(Timestamp)
+    for text in ("2001-01-01T00:00-23:59", "2098-12-31T23:59:59.999999+23:59",
+                 "2024-02-29T08:00:00Z", "2026-10-01T08:00:00+08:00"):
+        assert re.match(TIMESTAMP_PATTERN, text), text
+        stamps.validate_python(text)
+    for text in ("2026-02-29T08:00Z", "2026-10-01T08:00:00", "2099-06-01T00:00Z", "0.5"):
+        assert not re.match(TIMESTAMP_PATTERN, text), text

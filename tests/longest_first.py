@@ -17,6 +17,8 @@ import pytest
 RANKS = (
     "tests/e2e/test_faults.py",  # about 2 min, most of it waiting for the per-minute sweep
     "tests/e2e/test_escalation.py",  # about 60 s waiting for a one-minute SLA target
+    "tests/e2e/test_load.py",  # thousands of tickets on a stack of its own
+    "tests/e2e/test_schemathesis.py",  # three fuzzer runs on a stack of its own, ~75 s
     "tests/integration/test_stats_property.py",  # 200 hypothesis examples, about 50 s
     "tests/integration/test_points_state_machine.py",  # one stateful hypothesis test, ~15 s
     "tests/e2e/",  # local stacks: one shared per worker, and the files that start their own
@@ -28,7 +30,8 @@ RANKS = (
 
 # e2e files that start their own stack (or none): the others share the worker's stack.
 OWN_STACK = ("tests/e2e/test_escalation.py", "tests/e2e/test_lambda_bridge.py",
-             "tests/e2e/test_load.py", "tests/e2e/test_faults.py")
+             "tests/e2e/test_load.py", "tests/e2e/test_faults.py",
+             "tests/e2e/test_schemathesis.py")
 SHARED_STACK = "tests/e2e/ (shared stack)"
 
 

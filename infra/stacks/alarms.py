@@ -16,16 +16,7 @@ def alarm_on_any(
     scope: Construct, construct_id: str, description: str, metric: cloudwatch.IMetric
 ) -> cloudwatch.Alarm:
     """Alarm when ``metric`` reaches 1 in one period; no data (nothing happened) is fine."""
-    return cloudwatch.Alarm(
-        scope,
-        construct_id,
-        alarm_description=description,
-        metric=metric,
-        threshold=1,
-        evaluation_periods=1,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-    )
+    return alarm_above(scope, construct_id, description, metric, 1)
 
 
 def alarm_above(

@@ -34,8 +34,13 @@ typecheck: $(STAMP)
 PYTEST_FLAGS ?= -n 2 --dist loadfile --no-loadscope-reorder -p tests.longest_first
 TESTS ?= tests
 
+# The load test's size (tests/e2e/test_load.py): make test runs 300 tickets from 50 clients,
+# make check the full 2,000.
+TEST_LOAD_TICKETS ?= 300
+
 # pytest in the foreground, lint and typecheck beside it (their output follows pytest's); fails
 # when any of the three fails.
+test: export LOAD_TICKETS ?= $(TEST_LOAD_TICKETS)
 test: $(STAMP)
 	@checks=$$(mktemp); \
 	echo "$(MAKE) -k lint typecheck (beside pytest)"; \

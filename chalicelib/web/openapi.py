@@ -34,10 +34,12 @@ ERRORS: dict[int, str] = {
     415: "Unsupported Content-Type",
     422: "Well-formed but cannot be processed",
     429: "Too many requests; retry after Retry-After seconds",
+    503: "A service the API needs cannot be reached; retry after Retry-After seconds",
 }
 ERROR_HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    503: {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
 }
 
 
@@ -169,6 +171,7 @@ def _error_statuses(route: RouteSpec, has_body: bool) -> dict[int, str]:
         statuses.add(409)
     if has_body:
         statuses |= {413, 415}
+    statuses.add(503)
     found = {s: ERRORS.get(s, HTTPStatus(s).phrase) for s in statuses}
     found.update({s: d for s, d in route.responses.items() if s >= 400})
     return dict(sorted(found.items()))

@@ -22,7 +22,10 @@ class ErrorBody(View):
     details: list[ErrorDetail] | None = Field(default=None, description="the fields at fault")
     status: str | None = Field(default=None, description="a ticket's status, on a refused "
                                                          "transition")
-    retry_after_s: int | None = Field(default=None, description="with 429, as Retry-After")
+    retry_after_s: int | None = Field(default=None, description="with 429 and 503, as "
+                                                                "Retry-After")
+    dependency: str | None = Field(default=None, description="with 503, the service that could "
+                                                             "not be reached")
 
 
 class OpenApiDocument(BaseModel):

@@ -411,6 +411,25 @@ def test_an_unreachable_table_answers_503_naming_it_then_the_data_is_back(
     assert [t["ticket_id"] for t in mine(api)] == [tid]
 
 
+def test_an_outage_answer_is_a_documented_error_body(api: Api, no_backoff: None) -> None:
+    import app  # noqa: F401  (registers every route)
+    from chalicelib.web import openapi
+    from tests.integration.test_openapi import conforms
+
+    doc = json.loads(json.dumps(openapi.document()))
+    tid = new_ticket(api)["ticket"]["ticket_id"]
+    undo = refusing(dynamodb_client, EndpointConnectionError(endpoint_url=DOWN))
+    try:
+        rest = api.get(f"/tickets/{tid}", "lin")
+        open311 = api.get(f"/open311/v2/requests/{tid}.json?jurisdiction_id=jinxiu", "lin")
+    finally:
+        undo()
+    assert conforms(doc, "get_ticket", rest)["dependency"] == "DynamoDB"
+    assert conforms(doc, "open311_get_request", open311)[0]["code"] == 503
+    operation = doc["paths"]["/tickets/{ticket_id}"]["get"]
+    assert "Retry-After" in operation["responses"]["503"]["headers"]
+
+
 def test_an_unreachable_bucket_is_named_and_open311_keeps_its_shape(
         api: Api, no_backoff: None) -> None:
     from chalicelib.core import clients

@@ -245,7 +245,7 @@ def test_statuses_a_route_declares_are_documented() -> None:
                       body=None, query=None, status=204, content_types=("application/json",),
                       responses={429: "Slow down", 304: "Unchanged"})
     answers = openapi.document([route])["paths"]["/things"]["delete"]
-    assert set(answers["responses"]) == {"204", "304", "409", "429"}
+    assert set(answers["responses"]) == {"204", "304", "409", "429", "503"}
     assert answers["responses"]["429"]["description"] == "Slow down"
     assert "content" not in answers["responses"]["304"]
     assert answers["security"] == []

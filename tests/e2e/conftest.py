@@ -95,21 +95,47 @@ class LocalStack:
             time.sleep(0.1)
         pytest.fail(f"local stack not ready after {timeout_s} s\n" + self.output())
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's embedded AWS."""
+        import boto3
+
+        return boto3.session.Session().client(
+            service, region_name="us-east-1", endpoint_url=self.aws_url,
+            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def table(self) -> Any:
+        """The app's table in the embedded DynamoDB, as a boto3 resource."""
+        import boto3
+
+        from infra.local.stack import RESOURCE_NAMES
+
+        return boto3.session.Session().resource(
+            "dynamodb", region_name="us-east-1", endpoint_url=self.aws_url,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        ).Table(RESOURCE_NAMES["FANGLIN_TABLE"])
+
+    def add_user(self, username: str, name: str, roles: list[str], community_id: str) -> None:
+        """A Cognito user of the stack with the demo password, made as an admin would."""
+        from infra.local import provision
+        from infra.local.demo import DEMO_PASSWORD
+
+        provision.create_user(self.client("cognito-idp"), self._pool(), username, DEMO_PASSWORD,
+                              name, roles, community_id)
+
+    def _pool(self) -> Any:
+        from infra.local import provision
+
+        return provision.UserPool(pool_id=self.ready["user_pool_id"],
+                                  client_id=self.ready["app_client_id"], issuer="", jwks_url="")
+
     def token(self, username: str) -> str:
         """A real USER_PASSWORD_AUTH login against the stack's Cognito."""
         if username not in self._tokens:
-            import boto3
-
             from infra.local import provision
             from infra.local.demo import DEMO_PASSWORD
 
-            cognito = boto3.session.Session().client(
-                "cognito-idp", region_name="us-east-1", endpoint_url=self.aws_url,
-                aws_access_key_id="testing", aws_secret_access_key="testing")
-            pool = provision.UserPool(pool_id=self.ready["user_pool_id"],
-                                      client_id=self.ready["app_client_id"], issuer="",
-                                      jwks_url="")
-            self._tokens[username] = provision.login(cognito, pool, username, DEMO_PASSWORD)
+            self._tokens[username] = provision.login(self.client("cognito-idp"), self._pool(),
+                                                     username, DEMO_PASSWORD)
         return self._tokens[username]
 
     def session(self, username: str | None) -> requests.Session:

@@ -10,11 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
-from infra.local.stack import RESOURCE_NAMES
 from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -49,17 +47,8 @@ def simultaneously(users: tuple[str, ...], run: Callable[[str], int | str]) -> l
 
 @pytest.fixture(scope="module")
 def residents(stack: LocalStack) -> tuple[str, ...]:
-    from infra.local import provision
-    from infra.local.demo import DEMO_PASSWORD
-
-    cognito = boto3.session.Session().client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-    pool = provision.UserPool(pool_id=stack.ready["user_pool_id"],
-                              client_id=stack.ready["app_client_id"], issuer="", jwks_url="")
     for user in NEIGHBOURS:
-        provision.create_user(cognito, pool, user, DEMO_PASSWORD, user, ["resident", "owner"],
-                              "jinxiu")
+        stack.add_user(user, user, ["resident", "owner"], "jinxiu")
     for user in (*RESIDENTS, "chen"):
         stack.token(user)
     return RESIDENTS
@@ -77,10 +66,7 @@ def new_activity(stack: LocalStack, capacity: int) -> str:
 
 def stored(stack: LocalStack, activity_id: str) -> tuple[int, int]:
     """(the activity's signed_up, its sign-up items), read from the embedded DynamoDB."""
-    table = boto3.session.Session().resource(
-        "dynamodb", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).Table(RESOURCE_NAMES["FANGLIN_TABLE"])
+    table = stack.table()
     items = table.query(KeyConditionExpression="pk = :pk",
                         ExpressionAttributeValues={":pk": f"ACTIVITY#{activity_id}"},
                         ConsistentRead=True)["Items"]

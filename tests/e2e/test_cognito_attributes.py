@@ -11,7 +11,6 @@ import base64
 import json
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
@@ -29,9 +28,7 @@ REFUSALS = ("NotAuthorizedException", "InvalidParameterException")
 
 
 def cognito(stack: LocalStack) -> Any:
-    return boto3.session.Session().client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return stack.client("cognito-idp")
 
 
 def fresh_login(stack: LocalStack, username: str) -> dict[str, str]:

@@ -10,11 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
-from infra.local.stack import RESOURCE_NAMES
 from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -170,11 +168,7 @@ def test_exactly_one_request_is_the_first_response(stack: LocalStack, raced_tick
 
 def stored_counter(stack: LocalStack, metric: str, bucket_prefix: str) -> float:
     """A counter summed over the community's stats buckets, read from the embedded DynamoDB."""
-    table = boto3.session.Session().resource(
-        "dynamodb", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).Table(RESOURCE_NAMES["FANGLIN_TABLE"])
-    items = table.query(
+    items = stack.table().query(
         KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
         ExpressionAttributeValues={":pk": f"STATS#{COMMUNITY}", ":sk": bucket_prefix},
         ConsistentRead=True,

@@ -10,16 +10,15 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
+from infra.local.stack import ESCALATION_MACHINE
 from tests.e2e.conftest import LocalStack, assert_stopped_cleanly, poll, running_stack
 
 pytestmark = pytest.mark.e2e
 
 ESTATE = "jinxiu-huayuan"
 COMMUNITY = "jinxiu"
-MACHINE = "fanglin-local-escalation"
 TASK_FUNCTION = "fanglin-local-escalation-task"
 RESPOND_MIN = 1
 WARNED_CATEGORY = "environment"
@@ -42,25 +41,19 @@ def parse(at: str) -> datetime:
     return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
-def aws(stack: LocalStack, service: str) -> Any:
-    return boto3.session.Session().client(
-        service, region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
 def machine_arn(stack: LocalStack) -> str:
-    machines = aws(stack, "stepfunctions").list_state_machines()["stateMachines"]
-    return next(m["stateMachineArn"] for m in machines if m["name"] == MACHINE)
+    machines = stack.client("stepfunctions").list_state_machines()["stateMachines"]
+    return next(m["stateMachineArn"] for m in machines if m["name"] == ESCALATION_MACHINE)
 
 
 def execution(stack: LocalStack, name: str) -> dict[str, Any] | None:
-    sfn = aws(stack, "stepfunctions")
+    sfn = stack.client("stepfunctions")
     listed = sfn.list_executions(stateMachineArn=machine_arn(stack))["executions"]
     return next((e for e in listed if e["name"] == name), None)
 
 
 def history(stack: LocalStack, execution_arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = aws(stack, "stepfunctions").get_execution_history(
+    events: list[dict[str, Any]] = stack.client("stepfunctions").get_execution_history(
         executionArn=execution_arn, maxResults=1000)["events"]
     return events
 
@@ -187,12 +180,12 @@ def test_answered_ticket_stays_at_level_zero(stack: LocalStack, tickets: dict[st
 def test_task_errors_reach_the_state_machine(stack: LocalStack) -> None:
     """A vanished ticket: the task fails as Lambda reports an unhandled exception, and the
     state machine catches the error by its class name and ends."""
-    invoked = aws(stack, "lambda").invoke(FunctionName=TASK_FUNCTION,
+    invoked = stack.client("lambda").invoke(FunctionName=TASK_FUNCTION,
                                           Payload=json.dumps({"ticket_id": "tk_gone"}))
     assert invoked["FunctionError"] == "Unhandled"
     assert json.loads(invoked["Payload"].read())["errorType"] == "TicketNotFoundError"
 
-    sfn = aws(stack, "stepfunctions")
+    sfn = stack.client("stepfunctions")
     started = sfn.start_execution(stateMachineArn=machine_arn(stack), name="tk_gone-c0",
                                   input=json.dumps({"ticket_id": "tk_gone", "cycle": 0,
                                                     "check_at": "2020-01-01T00:00:00.000Z"}))

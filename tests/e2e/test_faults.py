@@ -17,18 +17,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from PIL import Image
 
 from tests.e2e.conftest import LocalStack, poll, running_stack
+from tests.e2e.test_escalation import execution
 
 pytestmark = pytest.mark.e2e
 
 ESTATE = "jinxiu-huayuan"
 COMMUNITY = "jinxiu"
-MACHINE = "fanglin-local-escalation"
 RESPOND_MIN = 1
 SWEEP_PERIOD_S = 60
 LATE_LIMIT = timedelta(minutes=2)
@@ -43,12 +42,6 @@ UP_LINE = "embedded AWS up again"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with running_stack(tmp_path_factory.mktemp("faults-stack")) as running:
         yield running
-
-
-def aws(stack: LocalStack, service: str) -> Any:
-    return boto3.session.Session().client(
-        service, region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def parse(at: str) -> datetime:
@@ -71,14 +64,6 @@ def view(stack: LocalStack, ticket_id: str, user: str = "lin") -> dict[str, Any]
     return found
 
 
-def execution(stack: LocalStack, name: str) -> dict[str, Any]:
-    sfn = aws(stack, "stepfunctions")
-    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
-                   if m["name"] == MACHINE)
-    listed = sfn.list_executions(stateMachineArn=machine)["executions"]
-    return next(e for e in listed if e["name"] == name)
-
-
 @pytest.fixture(scope="module")
 def lost(stack: LocalStack) -> dict[str, Any]:
     """A ticket under a one-minute response target whose execution was stopped at once."""
@@ -89,9 +74,10 @@ def lost(stack: LocalStack) -> dict[str, Any]:
     assert saved.status_code == 200, saved.text
     ticket = report(stack, "大堂灯坏了，执行丢失")["ticket"]
     running = execution(stack, f"{ticket['ticket_id']}-c0")
-    aws(stack, "stepfunctions").stop_execution(executionArn=running["executionArn"],
+    assert running is not None
+    stack.client("stepfunctions").stop_execution(executionArn=running["executionArn"],
                                                error="Lost", cause="stopped by the fault test")
-    assert execution(stack, f"{ticket['ticket_id']}-c0")["status"] == "ABORTED"
+    assert (execution(stack, f"{ticket['ticket_id']}-c0") or {}).get("status") == "ABORTED"
     return ticket
 
 
@@ -191,8 +177,9 @@ def test_a_lost_execution_is_escalated_by_the_sweep(stack: LocalStack,
     assert timedelta(0) <= late <= timedelta(seconds=SWEEP_PERIOD_S + 5), late
     assert escalated["sla"]["responsible"] == "community"
     stopped = execution(stack, f"{lost['ticket_id']}-c0")
+    assert stopped is not None
     assert stopped["status"] == "ABORTED"
-    history = aws(stack, "stepfunctions").get_execution_history(
+    history = stack.client("stepfunctions").get_execution_history(
         executionArn=stopped["executionArn"])["events"]
     assert "LambdaFunctionScheduled" not in [e["type"] for e in history]
     print(f"escalated {late.total_seconds():.1f} s after its due time")

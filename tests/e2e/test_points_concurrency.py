@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
-from infra.local.stack import RESOURCE_NAMES
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_concurrency import simultaneously
 
@@ -45,11 +43,7 @@ def post_status(stack: LocalStack, path: str, user: str) -> int | str:
 
 def ledger_accounts(stack: LocalStack) -> dict[str, tuple[str, int]]:
     """Every account of the community in the embedded DynamoDB: ``{id: (kind, balance)}``."""
-    table = boto3.session.Session().resource(
-        "dynamodb", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).Table(RESOURCE_NAMES["FANGLIN_TABLE"])
-    items = table.query(IndexName="gsi1", KeyConditionExpression="gsi1pk = :pk",
+    items = stack.table().query(IndexName="gsi1", KeyConditionExpression="gsi1pk = :pk",
                         ExpressionAttributeValues={":pk": f"PTACCTS#{COMMUNITY}"})["Items"]
     return {str(i["account_id"]): (str(i["kind"]), int(i["balance"])) for i in items}
 
@@ -64,17 +58,8 @@ def assert_ledger_ties_out(stack: LocalStack) -> dict[str, tuple[str, int]]:
 @pytest.fixture(scope="module")
 def racers(stack: LocalStack) -> list[str]:
     """Eight more residents of 锦绣花园 3号楼, made as an admin would: users, then units."""
-    from infra.local import provision
-    from infra.local.demo import DEMO_PASSWORD
-
-    cognito = boto3.session.Session().client(
-        "cognito-idp", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-    pool = provision.UserPool(pool_id=stack.ready["user_pool_id"],
-                              client_id=stack.ready["app_client_id"], issuer="", jwks_url="")
     for n, user in enumerate(RACERS, start=1):
-        provision.create_user(cognito, pool, user, DEMO_PASSWORD, f"邻居{n}号", ["resident"],
-                              COMMUNITY)
+        stack.add_user(user, f"邻居{n}号", ["resident"], COMMUNITY)
     units = [{"unit_id": f"3-{800 + n}", "building": "3", "area_m2": 80.0, "owners": [user]}
              for n, user in enumerate(RACERS, start=1)]
     ok(send(stack, "POST", f"/estates/{ESTATE}/units", "admin", {"units": units}), 201)

@@ -7,11 +7,9 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
-from infra.local.stack import RESOURCE_NAMES
 from tests.e2e.conftest import LocalStack
 from tests.e2e.test_concurrency import send, simultaneously
 
@@ -21,17 +19,10 @@ BALLOTS = 50
 CHOICES = ("同意", "不同意", "弃权")
 
 
-def table(stack: LocalStack) -> Any:
-    return boto3.session.Session().resource(
-        "dynamodb", region_name="us-east-1", endpoint_url=stack.aws_url,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).Table(RESOURCE_NAMES["FANGLIN_TABLE"])
-
-
 def items(stack: LocalStack, poll_id: str, prefix: str) -> list[dict[str, Any]]:
     found, start = [], None
     while True:
-        page = table(stack).query(
+        page = stack.table().query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :sk)",
             ExpressionAttributeValues={":pk": f"POLL#{poll_id}", ":sk": prefix},
             ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {}))

@@ -228,14 +228,12 @@ class DeviceBridge:
     """The topic rules over the local broker. ``handle`` is the whole decision, without MQTT."""
 
     def __init__(self, dispatcher: Dispatcher, sqs: Any, kinesis: Any, dynamodb: Any,
-                 targets: BridgeTargets, wake: threading.Event | None = None,
-                 rule_prefix: str = "fanglin_local_") -> None:
+                 targets: BridgeTargets, rule_prefix: str = "fanglin_local_") -> None:
         self._dispatcher = dispatcher
         self._sqs = sqs
         self._kinesis = kinesis
         self._dynamodb = dynamodb
         self._targets = targets
-        self._wake = wake
         self._rule_prefix = rule_prefix
         self._client: Any = None
         self._safety = ThreadPoolExecutor(SAFETY_CONCURRENCY, thread_name_prefix="device-safety")
@@ -325,8 +323,6 @@ class DeviceBridge:
             self._kinesis.put_record(StreamName=self._targets.telemetry_stream,
                                      Data=json.dumps(outcome.event).encode("utf-8"),
                                      PartitionKey=partition_key(outcome))
-        if self._wake is not None:
-            self._wake.set()
 
     def _put_heartbeat(self, outcome: topics.Routed) -> None:
         from chalicelib.devices import store

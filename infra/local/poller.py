@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -52,15 +51,11 @@ def failed_ids(result: Any) -> set[str]:
 
 
 class SqsPoller(Worker):
-    """A thread that feeds one queue to one function of a dispatcher.
-
-    With ``wake``, an event its producer sets after each send (the local device bridge), it
-    polls without waiting and sleeps on ``wake`` for up to ``wait_s`` when the queue is empty:
-    moto's long poll spins while a FIFO message group it holds back is the only thing visible."""
+    """A thread that feeds one queue to one function of a dispatcher (long polls of
+    ``wait_s``)."""
 
     def __init__(self, sqs: Any, queue_url: str, function: str, dispatcher: Dispatcher,
-                 region: str, batch_size: int = 10, wait_s: int = 1,
-                 wake: threading.Event | None = None) -> None:
+                 region: str, batch_size: int = 10, wait_s: int = 1) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._queue_arn = sqs.get_queue_attributes(
@@ -70,28 +65,23 @@ class SqsPoller(Worker):
         self._region = region
         self._batch_size = batch_size
         self._wait_s = wait_s
-        self._wake = wake
         super().__init__(f"sqs-{function}")
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                if self._wake is None:
-                    self.poll_once()
-                elif self.poll_once(wait_s=0) == 0:
-                    self._wake.wait(self._wait_s)
-                    self._wake.clear()
+                self.poll_once()
             except Exception:
                 if self._stopping.is_set():
                     return
                 log.exception("polling %s failed", self._queue_url)
                 self._stopping.wait(1)
 
-    def poll_once(self, wait_s: int | None = None) -> int:
+    def poll_once(self) -> int:
         """Receive one batch and deliver it; returns the number of messages received."""
         messages = self._sqs.receive_message(
             QueueUrl=self._queue_url, MaxNumberOfMessages=self._batch_size,
-            WaitTimeSeconds=self._wait_s if wait_s is None else wait_s, AttributeNames=["All"],
+            WaitTimeSeconds=self._wait_s, AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         tests = [m for m in messages if is_s3_test_event(m["Body"])]
@@ -168,12 +158,11 @@ class KinesisPoller(Worker):
     when records are older than ``max_record_age_s``, the batch's description goes to the
     on-failure queue (the records stay in the stream) and reading goes on. A shard that gave a
     full batch is read again at once, a caught-up one after ``idle_s``, as Lambda's standard
-    consumer does; with ``wake``, an event its producer sets after each put, a caught-up shard
-    is read at once instead (a push, as an enhanced fan-out consumer gets)."""
+    consumer does."""
 
     def __init__(self, kinesis: Any, stream_name: str, function: str, dispatcher: Dispatcher,
-                 region: str, settings: StreamSettings, wake: threading.Event | None = None,
-                 sqs: Any = None, on_failure_url: str | None = None) -> None:
+                 region: str, settings: StreamSettings, sqs: Any = None,
+                 on_failure_url: str | None = None) -> None:
         self._kinesis = kinesis
         self._stream = stream_name
         self._stream_arn = str(kinesis.describe_stream_summary(StreamName=stream_name)[
@@ -182,7 +171,6 @@ class KinesisPoller(Worker):
         self._dispatcher = dispatcher
         self._region = region
         self._settings = settings
-        self._wake = wake
         self._sqs = sqs
         self._on_failure_url = on_failure_url
         self._role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{function}"
@@ -198,8 +186,6 @@ class KinesisPoller(Worker):
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            if self._wake is not None:
-                self._wake.clear()
             try:
                 self.poll_once()
             except Exception:
@@ -208,11 +194,7 @@ class KinesisPoller(Worker):
                 log.exception("reading %s failed", self._stream)
                 self._stopping.wait(self._settings.idle_s)
                 continue
-            pause = 0.0 if self._behind else self._pause()
-            if self._wake is not None:
-                self._wake.wait(pause)
-            else:
-                self._stopping.wait(pause)
+            self._stopping.wait(0.0 if self._behind else self._pause())
 
     def _pause(self) -> float:
         """Until the first batching window ends, or the idle poll."""

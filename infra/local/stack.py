@@ -202,7 +202,6 @@ class LocalStack:
         self._bridge: LambdaBridge | None = None
         self._photo_queue = ""
         self._device_queues: provision.DeviceQueues | None = None
-        self._telemetry_wake = threading.Event()
         self._broker: MqttBroker | None = None
         self._forwarder: CommandForwarder | None = None
         self._devices: DeviceBridge | None = None
@@ -363,8 +362,7 @@ class LocalStack:
                                 dead_letter_queue_url=self._device_queues.dead_letter_url,
                                 table_name=RESOURCE_NAMES["FANGLIN_TABLE"])
         self._devices = DeviceBridge(self.dispatcher, self._client("sqs"), self._client("kinesis"),
-                                     self._client("dynamodb"), targets,
-                                     wake=self._telemetry_wake)
+                                     self._client("dynamodb"), targets)
         self._devices.start(c.host, c.mqtt_port)
 
     def _serve(self, app: Any) -> None:
@@ -391,7 +389,6 @@ class LocalStack:
             self._schedules.request_stop()
         for poller in self._pollers:
             poller.request_stop()
-        self._telemetry_wake.set()
         if self._devices is not None:
             self._devices.stop()
             self._devices = None
